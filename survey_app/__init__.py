@@ -1,0 +1,62 @@
+"""The survey app: anonymous questionnaires, school results and administration."""
+
+from flask import Flask, render_template, send_from_directory
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+
+from . import cli, db, security
+from .config import load_config
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Create the app; overrides replace settings from the environment."""
+    config = load_config(overrides)
+    app = Flask(__name__)
+    app.config.from_object(config)
+    app.jinja_loader = ChoiceLoader(
+        [
+            PackageLoader("survey_app"),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+    db.init_app(app)
+    security.init_app(app)
+    cli.init_app(app)
+    _register_views(app)
+    _register_error_pages(app)
+    _serve_govuk_assets(app)
+    return app
+
+
+def _register_views(app: Flask) -> None:
+    from .views import blueprints
+
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)
+
+
+def _register_error_pages(app: Flask) -> None:
+    for status in (400, 403, 404, 405, 413, 429, 500, 503):
+        app.register_error_handler(status, _render_error)
+
+
+def _render_error(error):
+    status = getattr(error, "code", 500) or 500
+    return render_template(f"errors/{status}.html", error=error), status
+
+
+def _serve_govuk_assets(app: Flask) -> None:
+    """Serve GOV.UK Frontend's images at /assets, where its CSS expects them."""
+    assets_dir = app.static_folder + "/govuk"
+
+    @app.get("/assets/<path:filename>")
+    def govuk_assets(filename):
+        return send_from_directory(assets_dir, filename, max_age=86400)

@@ -1,0 +1,8 @@
+"""Blueprints, one module per user task."""
+
+from .auth import bp as auth_bp
+from .main import bp as main_bp
+from .results import bp as results_bp
+from .survey import bp as survey_bp
+
+blueprints = [main_bp, survey_bp, auth_bp, results_bp]
