@@ -111,6 +111,13 @@ def _check_bank(loaded: LoadedFile, framework: dict, practice_ids: dict) -> None
     for key in ("version", "framework_version", "scales", "groups"):
         if key not in data:
             raise ReferenceDataError(f"{path}: missing key {key!r}")
+    # An unquoted version such as 2024.10 is read as the float 2024.1, and a
+    # copied file that keeps the old version would pass for the stored one.
+    if not isinstance(data["version"], str) or data["version"] != path.stem:
+        raise ReferenceDataError(
+            f"{path}: version {data['version']!r} must be the file name "
+            f'{path.stem!r} in quotes, for example version: "{path.stem}"'
+        )
     if data["framework_version"] != framework["version"]:
         raise ReferenceDataError(
             f"{path}: framework_version {data['framework_version']} does not match "
@@ -123,6 +130,14 @@ def _check_bank(loaded: LoadedFile, framework: dict, practice_ids: dict) -> None
                 f"{path}: scale {scale_id} has {len(labels)} labels for "
                 f"{scale.get('points')} points"
             )
+        # YAML reads a bare No, Yes, On or Off as a boolean, which would be
+        # stored and shown as "false" or "true".
+        for label in [*labels, scale.get("dont_know_label", "")]:
+            if not isinstance(label, str):
+                raise ReferenceDataError(
+                    f"{path}: scale {scale_id} label {label!r} is not text. Put "
+                    'the label in quotes, for example "No"'
+                )
         if not 1 <= scale.get("positive_from", 0) <= scale["points"]:
             raise ReferenceDataError(
                 f"{path}: scale {scale_id} positive_from must be 1..{scale['points']}"
@@ -281,6 +296,50 @@ def _check_framework_unchanged(session: Session, data: dict, path: Path) -> None
         stored_component.title = component["title"]
 
 
+def _check_question_ids_match_stored(session: Session, loaded: LoadedFile) -> None:
+    """Reject a question id that a stored version used with other wording or scale.
+
+    The check across files misses a stored version whose file was removed, so
+    the new version is also compared with every stored question of the same id.
+    """
+    stored_rows = session.execute(
+        select(Question, Scale)
+        .join(
+            BankGroup,
+            (BankGroup.bank_version == Question.bank_version)
+            & (BankGroup.stakeholder_group == Question.stakeholder_group),
+        )
+        .join(
+            Scale,
+            (Scale.bank_version == BankGroup.bank_version)
+            & (Scale.scale_id == BankGroup.scale_id),
+        )
+    )
+    stored = {
+        question.question_id: (
+            question.bank_version,
+            (
+                question.stakeholder_group,
+                question.practice_id,
+                question.text,
+                tuple(json.loads(scale.labels_json)),
+                scale.dont_know_label,
+            ),
+        )
+        for question, scale in stored_rows
+    }
+    for group in loaded.data["groups"]:
+        for question in group["questions"]:
+            earlier = stored.get(question["question_id"])
+            signature = _question_signature(loaded.data, group, question)
+            if earlier and earlier[1] != signature:
+                raise ReferenceDataError(
+                    f"{loaded.path}: question {question['question_id']} differs from "
+                    f"its wording or scale in stored bank {earlier[0]}. Give the "
+                    "changed question a new question_id so years stay comparable"
+                )
+
+
 def _store_bank(session: Session, loaded: LoadedFile) -> bool:
     data = loaded.data
     version = str(data["version"])
@@ -292,6 +351,7 @@ def _store_bank(session: Session, loaded: LoadedFile) -> bool:
                 "stored; restore the file and put the changes in a new version"
             )
         return False
+    _check_question_ids_match_stored(session, loaded)
     session.add(
         QuestionBankVersion(
             bank_version=version,
