@@ -197,6 +197,7 @@ def _question_signature(bank: dict, group: dict, question: dict) -> tuple:
         question["practice_id"],
         question["text"].strip(),
         tuple(scale["labels"]),
+        scale.get("positive_from"),
         scale.get("dont_know_label"),
     )
 
@@ -323,6 +324,7 @@ def _check_question_ids_match_stored(session: Session, loaded: LoadedFile) -> No
                 question.practice_id,
                 question.text,
                 tuple(json.loads(scale.labels_json)),
+                scale.positive_from,
                 scale.dont_know_label,
             ),
         )

@@ -1,5 +1,6 @@
 """Shared fixtures: an app on temporary files, its client, and a live server."""
 
+import os
 import threading
 from pathlib import Path
 
@@ -10,6 +11,10 @@ from survey_app import create_app
 from survey_app.db import get_db
 from survey_app.migrate import upgrade_database
 from survey_app.reference import sync_reference_data
+
+# Test settings unless the caller chose otherwise; production settings need a
+# secret key from the environment.
+os.environ.setdefault("IMHARS_ENV", "test")
 
 CHROMIUM = Path("/usr/bin/chromium")
 
