@@ -1,0 +1,25 @@
+{#
+    The 0.975 quantile of Student's t with the given degrees of freedom, for
+    95% confidence intervals. Degrees of freedom 1 to 1000 are looked up in the
+    seed t_quantiles (from scipy, see scripts/generate_t_quantiles.py); above
+    1000 the Cornish-Fisher expansion to the 1/df^3 term is used, which
+    differs from scipy by less than 2e-12 there. Null for df null or below 1.
+#}
+{% macro t_quantile_975(degrees_of_freedom) -%}
+    {%- set z = 1.959963984540054 -%}
+    case
+        when {{ degrees_of_freedom }} is null
+            or {{ degrees_of_freedom }} < 1 then null
+        when {{ degrees_of_freedom }} <= 1000 then (
+            select t_quantiles.t_975
+            from {{ ref('t_quantiles') }} as t_quantiles
+            where t_quantiles.degrees_of_freedom = {{ degrees_of_freedom }}
+        )
+        else {{ z }}
+            + ({{ z ** 3 + z }}) / (4.0 * {{ degrees_of_freedom }})
+            + ({{ 5 * z ** 5 + 16 * z ** 3 + 3 * z }})
+            / (96.0 * power({{ degrees_of_freedom }}, 2))
+            + ({{ 3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z }})
+            / (384.0 * power({{ degrees_of_freedom }}, 3))
+    end
+{%- endmacro %}

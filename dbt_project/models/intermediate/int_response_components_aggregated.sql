@@ -1,0 +1,1 @@
+{{ select_respondent_scores('component') }}

@@ -1,0 +1,349 @@
+"""Build a DuckDB file with the warehouse's raw schema and hand-made rows.
+
+The dbt tests build the project on files made here. create_raw_tables holds
+every CREATE TABLE statement of the raw schema in one place, so that the
+pipeline's loader can be compared with it.
+"""
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import yaml
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+FRAMEWORK_PATH = REPOSITORY / "reference" / "framework.yml"
+
+# The value of an answer that is "don't know" in RawWarehouse.add_response.
+DONT_KNOW = "dont_know"
+
+LOADED_AT = datetime(2025, 7, 1, 12, 0, tzinfo=UTC).replace(tzinfo=None)
+
+
+def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the schema raw and its tables, with the columns of the SQLite store.
+
+    Integers are BIGINT (SQLite's INTEGER as read through Arrow), timestamps
+    are naive TIMESTAMP in UTC and labels_json is the JSON text of a list.
+    """
+    con.execute("create schema raw")
+    con.execute(
+        """
+        create table raw.framework_versions (
+            framework_version bigint,
+            name varchar,
+            content_sha256 varchar,
+            loaded_at timestamp
+        );
+        create table raw.components (
+            framework_version bigint,
+            component_id varchar,
+            position bigint,
+            title varchar
+        );
+        create table raw.practices (
+            framework_version bigint,
+            practice_id varchar,
+            component_id varchar,
+            position bigint,
+            text varchar
+        );
+        create table raw.question_bank_versions (
+            bank_version varchar,
+            framework_version bigint,
+            content_sha256 varchar,
+            loaded_at timestamp
+        );
+        create table raw.scales (
+            bank_version varchar,
+            scale_id varchar,
+            points bigint,
+            positive_from bigint,
+            labels_json varchar,
+            dont_know_label varchar
+        );
+        create table raw.bank_groups (
+            bank_version varchar,
+            stakeholder_group varchar,
+            scale_id varchar,
+            title varchar
+        );
+        create table raw.questions (
+            bank_version varchar,
+            question_id varchar,
+            stakeholder_group varchar,
+            practice_id varchar,
+            position bigint,
+            text varchar
+        );
+        create table raw.schools (
+            school_id bigint,
+            name varchar,
+            urn varchar,
+            phase varchar,
+            is_demo boolean,
+            created_at timestamp
+        );
+        create table raw.school_rolls (
+            school_id bigint,
+            stakeholder_group varchar,
+            number_on_roll bigint
+        );
+        create table raw.survey_windows (
+            window_id bigint,
+            school_id bigint,
+            academic_year varchar,
+            opens_on date,
+            closes_on date,
+            bank_version varchar,
+            created_at timestamp
+        );
+        create table raw.survey_links (
+            link_id bigint,
+            window_id bigint,
+            stakeholder_group varchar,
+            token varchar,
+            access_mode varchar,
+            kiosk boolean,
+            number_on_roll bigint
+        );
+        create table raw.responses (
+            response_seq bigint,
+            response_id varchar,
+            window_id bigint,
+            link_id bigint,
+            stakeholder_group varchar,
+            bank_version varchar,
+            submitted_on date,
+            year_group bigint,
+            is_too_fast boolean,
+            source varchar
+        );
+        create table raw.answers (
+            response_seq bigint,
+            question_id varchar,
+            value bigint,
+            is_dont_know boolean
+        );
+        create table raw.access_code_counts (
+            link_id bigint,
+            codes_issued bigint,
+            codes_spent bigint
+        );
+        create table raw.load_state (
+            last_response_seq bigint,
+            loaded_at timestamp
+        );
+        """
+    )
+
+
+class RawWarehouse:
+    """A DuckDB file with the raw schema, filled row by row by a test."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.con = duckdb.connect(str(path))
+        create_raw_tables(self.con)
+        self._windows: dict[int, tuple[int, str]] = {}
+        self._links: dict[tuple[int, str], int] = {}
+        self._last_response_seq = 0
+
+    def add_framework(self, path: Path = FRAMEWORK_PATH) -> None:
+        """Insert a framework version with its components and practices."""
+        framework = yaml.safe_load(path.read_text())
+        version = framework["version"]
+        self._insert(
+            "framework_versions",
+            [(version, framework["name"], "0" * 64, LOADED_AT)],
+        )
+        for position, component in enumerate(framework["components"], start=1):
+            self._insert(
+                "components",
+                [(version, component["component_id"], position, component["title"])],
+            )
+            self._insert(
+                "practices",
+                [
+                    (
+                        version,
+                        practice["practice_id"],
+                        component["component_id"],
+                        practice_position,
+                        practice["text"],
+                    )
+                    for practice_position, practice in enumerate(
+                        component["practices"], start=1
+                    )
+                ],
+            )
+
+    def add_bank(self, bank: dict) -> None:
+        """Insert a question bank version laid out like reference/question_banks."""
+        version = bank["version"]
+        self._insert(
+            "question_bank_versions",
+            [(version, bank["framework_version"], "0" * 64, LOADED_AT)],
+        )
+        for scale_id, scale in bank["scales"].items():
+            self._insert(
+                "scales",
+                [
+                    (
+                        version,
+                        scale_id,
+                        scale["points"],
+                        scale["positive_from"],
+                        json.dumps(scale["labels"]),
+                        scale.get("dont_know_label"),
+                    )
+                ],
+            )
+        for group in bank["groups"]:
+            self._insert(
+                "bank_groups",
+                [(version, group["group_id"], group["scale"], group["title"])],
+            )
+            self._insert(
+                "questions",
+                [
+                    (
+                        version,
+                        question["question_id"],
+                        group["group_id"],
+                        question["practice_id"],
+                        position,
+                        question["text"],
+                    )
+                    for position, question in enumerate(group["questions"], start=1)
+                ],
+            )
+
+    def add_school(
+        self,
+        school_id: int,
+        name: str,
+        phase: str = "secondary",
+        rolls: dict[str, int] | None = None,
+    ) -> None:
+        """Insert a school and, optionally, its number on roll per group."""
+        self._insert(
+            "schools",
+            [(school_id, name, f"{100000 + school_id}", phase, False, LOADED_AT)],
+        )
+        for group, number_on_roll in (rolls or {}).items():
+            self._insert("school_rolls", [(school_id, group, number_on_roll)])
+
+    def add_window(
+        self,
+        window_id: int,
+        school_id: int,
+        academic_year: str = "2024/25",
+        bank_version: str = "2024.1",
+    ) -> None:
+        """Insert a survey window open for the spring term of academic_year."""
+        start_year = int(academic_year[:4])
+        self._windows[window_id] = (school_id, bank_version)
+        self._insert(
+            "survey_windows",
+            [
+                (
+                    window_id,
+                    school_id,
+                    academic_year,
+                    date(start_year + 1, 1, 6),
+                    date(start_year + 1, 3, 28),
+                    bank_version,
+                    LOADED_AT,
+                )
+            ],
+        )
+
+    def add_link(
+        self,
+        window_id: int,
+        stakeholder_group: str,
+        number_on_roll: int | None = None,
+        codes: tuple[int, int] | None = None,
+    ) -> int:
+        """Insert a survey link and, for access codes, its code counts."""
+        link_id = len(self._links) + 1
+        self._links[window_id, stakeholder_group] = link_id
+        self._insert(
+            "survey_links",
+            [
+                (
+                    link_id,
+                    window_id,
+                    stakeholder_group,
+                    f"token{link_id:011d}",
+                    "open" if codes is None else "codes",
+                    False,
+                    number_on_roll,
+                )
+            ],
+        )
+        if codes is not None:
+            self._insert("access_code_counts", [(link_id, *codes)])
+        return link_id
+
+    def add_response(
+        self,
+        window_id: int,
+        stakeholder_group: str,
+        answers: dict[str, int | str],
+        year_group: int | None = None,
+        is_too_fast: bool = False,
+    ) -> int:
+        """Insert a response and its answers; return its response_seq.
+
+        answers maps a question_id to a scale value or to DONT_KNOW.
+        """
+        self._last_response_seq += 1
+        response_seq = self._last_response_seq
+        _, bank_version = self._windows[window_id]
+        self._insert(
+            "responses",
+            [
+                (
+                    response_seq,
+                    f"00000000-0000-4000-8000-{response_seq:012d}",
+                    window_id,
+                    self._links.get((window_id, stakeholder_group)),
+                    stakeholder_group,
+                    bank_version,
+                    date(2025, 2, 3),
+                    year_group,
+                    is_too_fast,
+                    "survey",
+                )
+            ],
+        )
+        self._insert(
+            "answers",
+            [
+                (
+                    response_seq,
+                    question_id,
+                    None if value == DONT_KNOW else value,
+                    value == DONT_KNOW,
+                )
+                for question_id, value in answers.items()
+            ],
+        )
+        return response_seq
+
+    def close(self) -> None:
+        """Record the load watermark and close the file."""
+        self._insert("load_state", [(self._last_response_seq, LOADED_AT)])
+        self.con.close()
+
+    def _insert(self, table: str, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        placeholders = ", ".join("?" for _ in rows[0])
+        self.con.executemany(
+            f"insert into raw.{table} values ({placeholders})",  # noqa: S608
+            rows,
+        )
