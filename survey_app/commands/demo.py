@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from ..db import get_db
 from ..demo import (
@@ -35,6 +36,7 @@ CODES_FILE_NAME = "demo-access-codes.txt"
     help="Delete the demo schools, their data and demo sign-ins, then load "
     "them again. Other schools are not touched.",
 )
+@with_appcontext
 def demo_load_command(seed: int, replace: bool) -> None:
     """Load the demo borough: invented schools, four years of answers, sign-ins.
 
@@ -85,6 +87,7 @@ def demo_load_command(seed: int, replace: bool) -> None:
 
 
 @click.command("demo-info")
+@with_appcontext
 def demo_info_command() -> None:
     """Print the demo sign-ins and the demo access codes, if the demo is loaded."""
     if not is_demo_loaded(get_db()):
