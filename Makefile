@@ -41,15 +41,24 @@ $(STATIC)/.built: package.json package-lock.json survey_app/assets/app.scss
 database: install
 	$(BIN)/flask --app survey_app db-upgrade
 
+## demo: load the demo borough (does nothing if it is loaded already)
 demo: database
 	$(BIN)/flask --app survey_app demo-load
 
 pipeline: install
 	$(BIN)/imhars-pipeline run
 
+## serve: print the survey links and demo sign-ins, then serve on HOST:PORT
 serve: install assets
 	$(BIN)/flask --app survey_app show-links --base-url http://$(HOST):$(PORT)
-	$(BIN)/flask --app survey_app run --host $(HOST) --port $(PORT)
+	$(BIN)/flask --app survey_app demo-info
+	@echo "Serving on http://$(HOST):$(PORT)/ until Ctrl+C"
+	@if [ -f survey_app/gunicorn_config.py ]; then \
+		exec $(BIN)/gunicorn --config python:survey_app.gunicorn_config \
+			--bind $(HOST):$(PORT); \
+	else \
+		exec $(BIN)/flask --app survey_app run --host $(HOST) --port $(PORT); \
+	fi
 
 ## browser: Debian's chromium for the browser tests (Playwright cannot download one here)
 browser:
