@@ -1,0 +1,60 @@
+"""Run one dbt command through dbtRunner and write a JSON summary of its result.
+
+pipeline.build starts this module as a child process:
+
+    python -m pipeline.dbt_invoke SUMMARY_JSON DBT_ARGUMENT...
+
+dbt-duckdb keeps its DuckDB connection open after dbtRunner returns (the
+profile option keep_open defaults to true), which would hold the build file's
+lock until the pipeline exits. In a child process the file is closed when
+the child ends, and dbt's global state stays out of the pipeline.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+# dbt result statuses that fail the build: a model or hook that errored, or a
+# data test that failed. Skipped nodes follow from one of these.
+FAILED_STATUSES = {"error", "fail", "runtime error"}
+
+# dbt's full message stays in its log; the summary keeps the start of it.
+MAX_MESSAGE_CHARACTERS = 400
+
+
+def summarise(result) -> dict:
+    """Return success, the exception if dbt could not run, and failed nodes."""
+    return {
+        "success": bool(result.success),
+        "exception": None if result.exception is None else str(result.exception),
+        "failures": _failed_nodes(result.result),
+    }
+
+
+def _failed_nodes(run_result) -> list[str]:
+    """Describe each failed node as 'unique_id (status): message' on one line."""
+    failures = []
+    for node_result in getattr(run_result, "results", None) or []:
+        status = str(node_result.status)
+        if status not in FAILED_STATUSES:
+            continue
+        message = " ".join((node_result.message or "no message").split())
+        if len(message) > MAX_MESSAGE_CHARACTERS:
+            message = message[: MAX_MESSAGE_CHARACTERS - 3] + "..."
+        failures.append(f"{node_result.node.unique_id} ({status}): {message}")
+    return failures
+
+
+def main(argv: list[str]) -> int:
+    """Invoke dbt with argv[1:], write the summary to argv[0], return 0 or 1."""
+    from dbt.cli.main import dbtRunner
+
+    summary_path, *dbt_arguments = argv
+    result = dbtRunner().invoke(dbt_arguments)
+    summary = summarise(result)
+    Path(summary_path).write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    return 0 if summary["success"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
