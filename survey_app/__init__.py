@@ -4,7 +4,7 @@ from flask import Flask, render_template, send_from_directory
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
-from . import auth, cli, db, security
+from . import auth, cli, db, limiter, security
 from .config import load_config
 
 
@@ -29,6 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     WTFormsHelpers(app)
     db.init_app(app)
     security.init_app(app)
+    limiter.init_app(app)
     auth.init_app(app)
     cli.init_app(app)
     _register_views(app)

@@ -1,3 +1,175 @@
-from flask import Blueprint
+"""Staff sign-in and sign-out, and the navigation of signed-in pages."""
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+from sqlalchemy import func, select
+
+from ..db import get_db
+from ..forms import SignInForm, SignOutForm
+from ..limiter import limit_sign_in
+from ..models import User
+from ..passwords import (
+    hash_password,
+    needs_rehash,
+    verify_dummy_password,
+    verify_password,
+)
 
 bp = Blueprint("auth", __name__)
+
+SIGN_IN_FAILED = "Enter a correct email address and password"
+FORM_EXPIRED = "This page expired, so nothing was sent. Try again"
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limit_sign_in
+def sign_in():
+    next_path = safe_next_path(request.args.get("next"))
+    if g.user is not None and request.method == "GET":
+        return redirect(next_path or url_for("results.index"))
+
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = _authenticate(form.email.data, form.password.data)
+        if user is not None:
+            _start_session(user)
+            return redirect(next_path or url_for("results.index"))
+
+        current_app.logger.warning("Sign-in failed")
+        form.password.errors.append(SIGN_IN_FAILED)
+    elif form.csrf_token.errors:
+        flash(FORM_EXPIRED)
+        return redirect(url_for("auth.sign_in", next=next_path))
+
+    return render_template("auth/sign-in.html", form=form, next_path=next_path)
+
+
+@bp.get("/sign-out")
+def sign_out_page():
+    if g.user is None:
+        return redirect(url_for("auth.sign_in"))
+
+    return render_template("auth/sign-out.html", sign_out_form=SignOutForm())
+
+
+@bp.post("/sign-out")
+def sign_out():
+    form = SignOutForm()
+    if not form.validate_on_submit():
+        flash(FORM_EXPIRED)
+        return redirect(url_for("auth.sign_out_page"))
+
+    if g.user is not None:
+        current_app.logger.info("Signed out", extra={"user_id": g.user.user_id})
+    session.clear()
+    flash("You have signed out")
+    return redirect(url_for("auth.sign_in"))
+
+
+def safe_next_path(target: str | None) -> str | None:
+    """Return target when it is a path on this site, else None.
+
+    Rejects absolute and scheme-relative URLs ("//host"), backslashes (which
+    browsers read as slashes) and control characters, so that a link to the
+    sign-in page cannot send a user on to another site.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(character) < 32 for character in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target.removesuffix("?")
+
+
+def _authenticate(email: str, password: str) -> User | None:
+    """Return the active user with this email and password, or None.
+
+    Every path verifies one Argon2 hash, so an unknown email takes as long as
+    a wrong password.
+    """
+    db = get_db()
+    user = db.scalar(select(User).where(func.lower(User.email) == email.lower()))
+    if user is None:
+        verify_dummy_password(password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.is_active:
+        return None
+
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        db.commit()
+        current_app.logger.info("Password rehashed", extra={"user_id": user.user_id})
+    return user
+
+
+def _start_session(user: User) -> None:
+    """Replace whatever the session held with this user's id.
+
+    Clearing first drops anything stored before sign-in, including the old
+    CSRF token, so nothing planted in a session survives into a signed-in one.
+    """
+    session.clear()
+    session["user_id"] = user.user_id
+    current_app.logger.info("Signed in", extra={"user_id": user.user_id})
+
+
+@bp.after_app_request
+def _forbid_caching_staff_pages(response):
+    """Keep signed-in pages and the sign-in form out of browser and proxy caches."""
+    if g.get("user") is not None or request.blueprint == "auth":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.app_context_processor
+def _navigation():
+    """Give signed-in pages the service navigation: results, survey links, sign out."""
+    if g.get("user") is None:
+        return {}
+
+    endpoint = request.endpoint or ""
+    items = [
+        {
+            "href": url_for("results.index"),
+            "text": "Results",
+            "active": endpoint.startswith("results."),
+        }
+    ]
+    # The questionnaire's staff pages register this endpoint; until they do,
+    # the link is left out rather than pointing nowhere.
+    if "survey.links" in current_app.view_functions:
+        items.append(
+            {
+                "href": url_for("survey.links"),
+                "text": "Survey links",
+                "active": endpoint == "survey.links",
+            }
+        )
+    items.append({"html": _sign_out_button()})
+    return {"navigation_items": items}
+
+
+def _sign_out_button() -> Markup:
+    """Render a form whose button signs out, so the navigation needs no script."""
+    return Markup(
+        '<form method="post" action="{action}" class="app-sign-out">'
+        '<input type="hidden" name="csrf_token" value="{token}">'
+        '<button type="submit" class="app-sign-out__button '
+        'govuk-service-navigation__link">Sign out</button>'
+        "</form>"
+    ).format(action=url_for("auth.sign_out"), token=generate_csrf())

@@ -1,0 +1,46 @@
+"""Fixtures for the sign-in and account tests: schools and staff users."""
+
+import pytest
+
+from survey_app.commands.users import create_user
+from survey_app.db import get_db
+from survey_app.models import School
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def school_ids(app) -> list[int]:
+    """Two schools in the operational store; returns their ids."""
+    with app.app_context():
+        db = get_db()
+        schools = [
+            School(name="Hilltop Primary", urn="100001", phase="primary"),
+            School(name="Riverside Academy", urn="100002", phase="secondary"),
+        ]
+        db.add_all(schools)
+        db.commit()
+        return [school.school_id for school in schools]
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a staff user with PASSWORD (unless given) and return its id."""
+
+    def make(email, role="borough", school_id=None, password=PASSWORD, **fields):
+        with app.app_context():
+            db = get_db()
+            user = create_user(
+                db,
+                email=email,
+                display_name=fields.pop("display_name", "Sam Jones"),
+                role=role,
+                school_id=school_id,
+                password=password,
+            )
+            for name, value in fields.items():
+                setattr(user, name, value)
+            db.commit()
+            return user.user_id
+
+    return make

@@ -1,0 +1,259 @@
+"""The create-user and set-password commands."""
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from survey_app.db import get_db
+from survey_app.models import AuditEvent, User
+from survey_app.passwords import verify_password
+
+from .conftest import PASSWORD
+
+
+def stored_users(app) -> list[User]:
+    with app.app_context():
+        return list(get_db().scalars(select(User).order_by(User.user_id)))
+
+
+def audit_events(app) -> list[AuditEvent]:
+    with app.app_context():
+        return list(get_db().scalars(select(AuditEvent).order_by(AuditEvent.event_id)))
+
+
+def test_create_user_from_stdin(app, runner, school_ids):
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "Lead@Hilltop.example",
+            "--name",
+            "Ada Lead",
+            "--role",
+            "school",
+            "--school-id",
+            str(school_ids[0]),
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    [user] = stored_users(app)
+    assert user.email == "lead@hilltop.example"
+    assert user.display_name == "Ada Lead"
+    assert user.role == "school"
+    assert user.school_id == school_ids[0]
+    assert user.password_hash.startswith("$argon2id$")
+    assert verify_password(user.password_hash, PASSWORD)
+    assert f"(user {user.user_id})" in result.output
+
+
+def test_create_user_records_audit_without_password(app, runner):
+    runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "officer@borough.example",
+            "--name",
+            "Bo Officer",
+            "--role",
+            "borough",
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+    )
+
+    [event] = audit_events(app)
+    [user] = stored_users(app)
+    assert event.action == "user_created"
+    assert event.object_type == "user"
+    assert event.object_id == str(user.user_id)
+    detail = json.loads(event.detail_json)
+    assert detail["email"] == "officer@borough.example"
+    assert detail["role"] == "borough"
+    assert PASSWORD not in event.detail_json
+    assert user.password_hash not in event.detail_json
+
+
+def test_create_user_prompts_twice(app, runner):
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "admin@borough.example",
+            "--name",
+            "Al Admin",
+            "--role",
+            "admin",
+        ],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "Repeat for confirmation" in result.output
+    assert PASSWORD not in result.output
+    [user] = stored_users(app)
+    assert verify_password(user.password_hash, PASSWORD)
+
+
+def test_create_user_prompt_mismatch_asks_again(app, runner):
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "admin@borough.example",
+            "--name",
+            "Al Admin",
+            "--role",
+            "admin",
+        ],
+        input=f"{PASSWORD}\nsomething else entirely\n{PASSWORD}\n{PASSWORD}\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "do not match" in result.output
+    assert len(stored_users(app)) == 1
+
+
+@pytest.mark.parametrize(
+    ("arguments", "password", "message"),
+    [
+        (
+            ["--role", "school", "--school-id", "999"],
+            PASSWORD,
+            "School 999 not found: use one of",
+        ),
+        (
+            ["--role", "school"],
+            PASSWORD,
+            "A school user needs a school: add --school-id",
+        ),
+        (
+            ["--role", "borough", "--school-id", "SCHOOL"],
+            PASSWORD,
+            "--school-id is only for --role school",
+        ),
+        (
+            ["--role", "borough"],
+            "short pass",
+            "Password must be 12 characters or more",
+        ),
+        (
+            ["--role", "borough"],
+            "a" * 20,
+            "Password must not repeat one character",
+        ),
+        (
+            ["--role", "borough", "--email", "not-an-email"],
+            PASSWORD,
+            "Email address 'not-an-email' is not valid",
+        ),
+        (
+            ["--role", "borough", "--name", "  "],
+            PASSWORD,
+            "Name is empty",
+        ),
+        (
+            ["--role", "inspector"],
+            PASSWORD,
+            "'inspector' is not one of 'school', 'borough', 'admin'",
+        ),
+    ],
+    ids=[
+        "unknown-school",
+        "school-without-school",
+        "borough-with-school",
+        "short-password",
+        "repeated-character",
+        "invalid-email",
+        "empty-name",
+        "unknown-role",
+    ],
+)
+def test_create_user_rejects_bad_input(
+    app, runner, school_ids, arguments, password, message
+):
+    arguments = [
+        str(school_ids[0]) if argument == "SCHOOL" else argument
+        for argument in arguments
+    ]
+    base = {"--email": "person@school.example", "--name": "Pat Person"}
+    for option, value in base.items():
+        if option not in arguments:
+            arguments += [option, value]
+
+    result = runner.invoke(
+        args=["create-user", *arguments, "--password-stdin"], input=password + "\n"
+    )
+
+    assert result.exit_code != 0
+    assert message in result.output
+    assert stored_users(app) == []
+    assert audit_events(app) == []
+
+
+def test_create_user_rejects_duplicate_email(app, runner, make_user):
+    make_user("person@school.example")
+
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "PERSON@school.example",
+            "--name",
+            "Pat Again",
+            "--role",
+            "borough",
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+    )
+
+    assert result.exit_code == 1
+    assert "person@school.example already exists" in result.output
+    assert len(stored_users(app)) == 1
+
+
+def test_set_password_changes_hash_and_audits(app, runner, make_user):
+    user_id = make_user("person@school.example")
+    new_password = "a new long passphrase"
+
+    result = runner.invoke(
+        args=["set-password", "--email", "Person@School.example", "--password-stdin"],
+        input=new_password + "\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    [user] = stored_users(app)
+    assert verify_password(user.password_hash, new_password)
+    assert not verify_password(user.password_hash, PASSWORD)
+    events = audit_events(app)
+    assert [event.action for event in events] == ["user_created", "password_changed"]
+    assert events[-1].object_id == str(user_id)
+    assert new_password not in events[-1].detail_json
+
+
+def test_set_password_rejects_unknown_email(runner):
+    result = runner.invoke(
+        args=["set-password", "--email", "nobody@school.example", "--password-stdin"],
+        input=PASSWORD + "\n",
+    )
+
+    assert result.exit_code == 1
+    assert "No user has the email address nobody@school.example" in result.output
+
+
+def test_set_password_rejects_weak_password(app, runner, make_user):
+    make_user("person@school.example")
+    before = stored_users(app)[0].password_hash
+
+    result = runner.invoke(
+        args=["set-password", "--email", "person@school.example", "--password-stdin"],
+        input="person@school.example\n",
+    )
+
+    assert result.exit_code == 1
+    assert "Password must not be your email address" in result.output
+    assert stored_users(app)[0].password_hash == before
