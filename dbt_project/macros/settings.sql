@@ -25,7 +25,7 @@
         or threshold != threshold | int -%}
         {{ exceptions.raise_compiler_error(
             "disclosure_threshold must be a whole number, got '"
-            ~ threshold ~ "': set it to 10 or more in dbt_project.yml"
+            ~ threshold ~ "': set it to a whole number of 5 or more (default 10)"
         ) }}
     {%- endif -%}
     {%- if threshold < 5 -%}
