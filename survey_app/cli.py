@@ -18,9 +18,9 @@ def init_app(app: Flask) -> None:
 
 
 def _command_modules():
-    from .commands import demo, users, windows
+    from .commands import demo, imports, users, windows
 
-    return (demo, users, windows)
+    return (demo, users, windows, imports)
 
 
 @click.command("db-upgrade")

@@ -2,6 +2,7 @@
 
 from .accounts import ROLES, AuditEvent, User
 from .base import Base, UTCDateTime, utc_now
+from .imports import IMPORT_TOOLS, ImportedResponse, ResponseImport
 from .pipeline_runs import RUN_STATUSES, PipelineRun
 from .reference import (
     STAKEHOLDER_GROUPS,
@@ -38,6 +39,7 @@ from .survey import (
 
 __all__ = [
     "ACCESS_MODES",
+    "IMPORT_TOOLS",
     "PHASES",
     "PROVISION_FIELDS",
     "RATING_LEVELS",
@@ -54,6 +56,7 @@ __all__ = [
     "Component",
     "ComponentProvision",
     "FrameworkVersion",
+    "ImportedResponse",
     "NextStep",
     "PipelineRun",
     "Practice",
@@ -61,6 +64,7 @@ __all__ = [
     "Question",
     "QuestionBankVersion",
     "Response",
+    "ResponseImport",
     "Scale",
     "School",
     "SchoolRoll",
