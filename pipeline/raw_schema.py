@@ -9,7 +9,7 @@ column's type back from DuckDB's catalog and casts to it (see
 
 # Bump when RAW_DDL changes: the load then drops the raw schema and reloads
 # every response from the operational store into the new tables.
-RAW_SCHEMA_VERSION = 1
+RAW_SCHEMA_VERSION = 2
 
 RAW_DDL = """
 create schema if not exists raw;
@@ -138,6 +138,36 @@ create table raw.answers (
     primary key (response_seq, question_id)
 );
 
+-- The school self-review: ids, ratings and targets only. Evidence, provision
+-- and next step texts, and who wrote them, stay in the operational store.
+create table raw.self_reviews (
+    self_review_id integer primary key,
+    school_id integer not null,
+    academic_year varchar not null,
+    version_number integer not null,
+    framework_version integer not null,
+    status varchar not null,
+    submitted_at timestamptz
+);
+
+create table raw.self_review_ratings (
+    self_review_id integer not null,
+    practice_id varchar not null,
+    component_id varchar not null,
+    level integer,
+    primary key (self_review_id, practice_id)
+);
+
+create table raw.next_steps (
+    next_step_id integer primary key,
+    school_id integer not null,
+    academic_year varchar not null,
+    framework_version integer not null,
+    component_id varchar not null,
+    practice_id varchar,
+    stakeholder_group varchar not null
+);
+
 create table raw.load_state (
     last_response_seq bigint not null,
     loaded_at timestamptz not null,
@@ -160,13 +190,19 @@ REPLACED_TABLES = (
     "survey_windows",
     "survey_links",
     "access_code_counts",
+    "self_reviews",
+    "self_review_ratings",
+    "next_steps",
 )
 
 # Appended by response_seq. The SQLite driver infers each column's Arrow type
 # from the first batch of rows, so a nullable text, date or timestamp column
 # here would fail a load whose first batch is all null. Keep nullable columns
-# of these tables integer (tests/pipeline/test_raw_schema.py checks this).
+# of these tables integer (tests/pipeline/test_raw_schema.py checks).
 INCREMENTAL_TABLES = ("responses", "answers")
+
+# Store columns that the warehouse leaves out, each for a reason in RAW_DDL.
+EXCLUDED_SOURCE_COLUMNS = {("survey_links", "token")}
 
 # Tables whose SQLite source is not the table of the same name.
 SOURCE_QUERIES = {
