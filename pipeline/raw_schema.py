@@ -201,8 +201,36 @@ REPLACED_TABLES = (
 # of these tables integer (tests/pipeline/test_raw_schema.py checks).
 INCREMENTAL_TABLES = ("responses", "answers")
 
-# Store columns that the warehouse leaves out, each for a reason in RAW_DDL.
-EXCLUDED_SOURCE_COLUMNS = {("survey_links", "token")}
+# Store columns that the warehouse leaves out, for the reasons in RAW_DDL's
+# comments: secrets, staff identities and free text stay in the store.
+EXCLUDED_SOURCE_COLUMNS = {
+    ("survey_links", "token"),
+    *(
+        ("self_reviews", column)
+        for column in (
+            "edit_count",
+            "created_at",
+            "created_by_user_id",
+            "submitted_by_user_id",
+        )
+    ),
+    ("self_review_ratings", "evidence"),
+    *(
+        ("next_steps", column)
+        for column in (
+            "action",
+            "lead",
+            "starts_on",
+            "review_on",
+            "expected_change",
+            "edit_count",
+            "created_at",
+            "created_by_user_id",
+            "updated_at",
+            "updated_by_user_id",
+        )
+    ),
+}
 
 # Tables whose SQLite source is not the table of the same name.
 SOURCE_QUERIES = {

@@ -4,6 +4,7 @@ import uuid
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 from sqlalchemy import select
 
@@ -123,3 +124,23 @@ def add_responses(session, link: SurveyLink, count: int) -> list[int]:
         responses.append(response)
     session.commit()
     return [response.response_seq for response in responses]
+
+
+def query_raw(settings: PipelineSettings, sql: str, parameters=()) -> list[tuple]:
+    """Run a query on raw.duckdb, attached as raw_store so schema raw is unambiguous."""
+    with duckdb.connect(":memory:") as connection:
+        connection.execute(f"attach '{settings.raw_path}' as raw_store (read_only)")
+        connection.execute("use raw_store")
+        return connection.execute(sql, list(parameters)).fetchall()
+
+
+def raw_state(settings: PipelineSettings) -> dict:
+    """Return what a load can change in raw: row counts and the watermark."""
+    return {
+        "responses": query_raw(settings, "select count(*) from raw.responses")[0][0],
+        "answers": query_raw(settings, "select count(*) from raw.answers")[0][0],
+        "schools": query_raw(settings, "select count(*) from raw.schools")[0][0],
+        "watermark": query_raw(
+            settings, "select last_response_seq from raw.load_state"
+        )[0][0],
+    }

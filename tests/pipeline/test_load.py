@@ -1,0 +1,338 @@
+"""The load from the SQLite store into raw.duckdb."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+from sqlalchemy import delete, insert, update
+
+from pipeline.load import LoadError, load_raw
+from survey_app.models import Answer, Response, School, SurveyWindow
+
+from .conftest import add_responses, create_survey, query_raw, raw_state
+
+
+def test_load_twice_adds_no_duplicates(settings, session, survey):
+    add_responses(session, survey, 12)
+
+    first = load_raw(settings.database_url, settings.raw_path)
+    second = load_raw(settings.database_url, settings.raw_path)
+
+    assert first.new_responses == 12
+    assert second.new_responses == 0
+    assert second.new_answers == 0
+    assert raw_state(settings)["responses"] == 12
+    duplicates = query_raw(
+        settings,
+        "select count(*) from (select response_seq, question_id from raw.answers "
+        "group by all having count(*) > 1)",
+    )
+    assert duplicates == [(0,)]
+
+
+def test_load_picks_only_new_responses(settings, session, survey):
+    first_seqs = add_responses(session, survey, 5)
+    load_raw(settings.database_url, settings.raw_path)
+    new_seqs = add_responses(session, survey, 3)
+
+    result = load_raw(settings.database_url, settings.raw_path)
+
+    assert result.new_responses == 3
+    assert result.last_response_seq == max(new_seqs)
+    assert result.total_responses == 8
+    loaded = query_raw(settings, "select response_seq from raw.responses order by 1")
+    assert [seq for (seq,) in loaded] == first_seqs + new_seqs
+    answers_per_response = query_raw(
+        settings,
+        "select count(distinct n) from "
+        "(select count(*) as n from raw.answers group by response_seq)",
+    )
+    assert answers_per_response == [(1,)]
+
+
+def test_load_copies_answers_exactly(settings, session, survey):
+    seqs = add_responses(session, survey, 4)
+
+    load_raw(settings.database_url, settings.raw_path)
+
+    stored = sorted(
+        (answer.response_seq, answer.question_id, answer.value, answer.is_dont_know)
+        for seq in seqs
+        for answer in session.get(Response, seq).answers
+    )
+    loaded = query_raw(
+        settings,
+        "select response_seq, question_id, value, is_dont_know from raw.answers "
+        "order by all",
+    )
+    assert loaded == stored
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "expected_type"),
+    [
+        ("responses", "response_seq", "BIGINT"),
+        ("responses", "submitted_on", "DATE"),
+        ("responses", "is_too_fast", "BOOLEAN"),
+        ("responses", "link_id", "INTEGER"),
+        ("answers", "is_dont_know", "BOOLEAN"),
+        ("schools", "is_demo", "BOOLEAN"),
+        ("schools", "created_at", "TIMESTAMP WITH TIME ZONE"),
+        ("survey_windows", "opens_on", "DATE"),
+        ("survey_links", "kiosk", "BOOLEAN"),
+        ("load_state", "loaded_at", "TIMESTAMP WITH TIME ZONE"),
+    ],
+)
+def test_load_sets_raw_column_types(
+    settings, session, survey, table, column, expected_type
+):
+    add_responses(session, survey, 1)
+
+    load_raw(settings.database_url, settings.raw_path)
+
+    types = query_raw(
+        settings,
+        "select data_type from information_schema.columns "
+        "where table_schema = 'raw' and table_name = ? and column_name = ?",
+        (table, column),
+    )
+    assert types == [(expected_type,)]
+
+
+def test_load_reads_timestamps_as_utc(settings, session, survey):
+    school = session.get(School, 1)
+
+    load_raw(settings.database_url, settings.raw_path)
+
+    loaded = query_raw(settings, "select created_at from raw.schools")[0][0]
+    assert loaded == school.created_at
+
+
+def test_load_replaces_reference_tables(settings, session, survey):
+    load_raw(settings.database_url, settings.raw_path)
+    session.execute(update(School).values(name="Brook Primary Academy"))
+    session.commit()
+    create_survey(session, name="Elm Park Primary")
+
+    load_raw(settings.database_url, settings.raw_path)
+
+    names = query_raw(settings, "select name from raw.schools order by school_id")
+    assert names == [("Brook Primary Academy",), ("Elm Park Primary",)]
+    windows = query_raw(settings, "select count(*) from raw.survey_windows")
+    assert windows == [(2,)]
+
+
+def test_load_keeps_access_code_counts_only(settings, session, survey):
+    create_survey(session, name="Elm Park Primary", with_codes=False)
+
+    load_raw(settings.database_url, settings.raw_path)
+
+    counts = query_raw(settings, "select * from raw.access_code_counts order by 1")
+    assert counts == [(1, 5, 2), (2, 0, 0)]
+    columns = query_raw(
+        settings,
+        "select column_name from information_schema.columns "
+        "where table_schema = 'raw' and column_name in ('code_hash', 'token')",
+    )
+    assert columns == []
+
+
+def test_load_failure_leaves_raw_unchanged(settings, session, survey):
+    add_responses(session, survey, 3)
+    load_raw(settings.database_url, settings.raw_path)
+    new_seqs = add_responses(session, survey, 4)
+    question_id = session.get(Response, new_seqs[-1]).answers[0].question_id
+    # A row planted where the load will insert the last new response's first
+    # answer makes the answers insert violate raw.answers' primary key.
+    with duckdb.connect(":memory:") as connection:
+        connection.execute(f"attach '{settings.raw_path}' as raw_store")
+        connection.execute(
+            "insert into raw_store.raw.answers values (?, ?, 1, false)",
+            [new_seqs[-1], question_id],
+        )
+    before = raw_state(settings)
+
+    with pytest.raises(LoadError, match="rolled back"):
+        load_raw(settings.database_url, settings.raw_path)
+
+    assert raw_state(settings) == before
+    with duckdb.connect(":memory:") as connection:
+        connection.execute(f"attach '{settings.raw_path}' as raw_store")
+        connection.execute(
+            "delete from raw_store.raw.answers where response_seq = ?", [new_seqs[-1]]
+        )
+    result = load_raw(settings.database_url, settings.raw_path)
+    assert result.new_responses == 4
+    assert raw_state(settings)["responses"] == 7
+    assert raw_state(settings)["watermark"] == new_seqs[-1]
+
+
+def test_load_removes_responses_deleted_from_store(settings, session, survey):
+    seqs = add_responses(session, survey, 6)
+    load_raw(settings.database_url, settings.raw_path)
+    # What a retention command does: delete a window's responses.
+    session.execute(delete(Answer).where(Answer.response_seq.in_(seqs[:2])))
+    session.execute(delete(Response).where(Response.response_seq.in_(seqs[:2])))
+    session.commit()
+
+    result = load_raw(settings.database_url, settings.raw_path)
+
+    assert result.deleted_responses == 2
+    assert result.total_responses == 4
+    orphans = query_raw(
+        settings,
+        "select count(*) from raw.answers where response_seq in (?, ?)",
+        seqs[:2],
+    )
+    assert orphans == [(0,)]
+
+
+def test_load_keeps_watermark_when_newest_responses_deleted(settings, session, survey):
+    seqs = add_responses(session, survey, 3)
+    load_raw(settings.database_url, settings.raw_path)
+    session.execute(delete(Response).where(Response.response_seq == seqs[-1]))
+    session.commit()
+
+    result = load_raw(settings.database_url, settings.raw_path)
+    new_seqs = add_responses(session, survey, 1)
+    after = load_raw(settings.database_url, settings.raw_path)
+
+    assert result.last_response_seq == seqs[-1]
+    assert new_seqs[0] > seqs[-1]
+    assert after.new_responses == 1
+    assert after.total_responses == 3
+
+
+def test_load_rejects_store_behind_watermark(settings, session, survey):
+    add_responses(session, survey, 2)
+    load_raw(settings.database_url, settings.raw_path)
+    with duckdb.connect(":memory:") as connection:
+        connection.execute(f"attach '{settings.raw_path}' as raw_store")
+        connection.execute("update raw_store.raw.load_state set last_response_seq = 99")
+
+    with pytest.raises(LoadError, match="watermark 99"):
+        load_raw(settings.database_url, settings.raw_path)
+
+
+def test_load_reloads_everything_after_schema_change(settings, session, survey):
+    add_responses(session, survey, 2)
+    load_raw(settings.database_url, settings.raw_path)
+    with duckdb.connect(":memory:") as connection:
+        connection.execute(f"attach '{settings.raw_path}' as raw_store")
+        connection.execute("update raw_store.raw.load_state set schema_version = 0")
+
+    result = load_raw(settings.database_url, settings.raw_path)
+
+    assert result.new_responses == 2
+    assert raw_state(settings)["responses"] == 2
+
+
+@pytest.mark.parametrize(
+    ("database_url", "message"),
+    [
+        ("postgresql://localhost/imhars", "not a SQLite file"),
+        ("sqlite://", "not a SQLite file"),
+        ("not a url", "not a database URL"),
+    ],
+)
+def test_load_rejects_other_database_urls(tmp_path, database_url, message):
+    with pytest.raises(LoadError, match=message):
+        load_raw(database_url, tmp_path / "raw.duckdb")
+
+
+def test_load_rejects_missing_store(tmp_path):
+    missing = tmp_path / "missing.sqlite"
+
+    with pytest.raises(LoadError, match="does not exist"):
+        load_raw(f"sqlite:///{missing}", tmp_path / "raw.duckdb")
+
+    assert not missing.exists()
+
+
+def _add_many_responses(session, link, count: int) -> None:
+    """Insert count responses with 20 answers each in bulk."""
+    window = session.get(SurveyWindow, link.window_id)
+    seqs = (
+        session.execute(
+            insert(Response).returning(Response.response_seq),
+            [
+                {
+                    "response_id": f"00000000-0000-4000-8000-{number:012d}",
+                    "window_id": window.window_id,
+                    "link_id": link.link_id,
+                    "stakeholder_group": link.stakeholder_group,
+                    "bank_version": window.bank_version,
+                    "submitted_on": window.opens_on,
+                    "is_too_fast": False,
+                }
+                for number in range(count)
+            ],
+        )
+        .scalars()
+        .all()
+    )
+    session.execute(
+        insert(Answer),
+        [
+            {"response_seq": seq, "question_id": f"q{item}", "value": 2}
+            for seq in seqs
+            for item in range(20)
+        ],
+    )
+    session.commit()
+
+
+KILL_SCRIPT = """
+import sys
+from pathlib import Path
+
+from pipeline.load import load_raw
+
+print("ready", flush=True)
+load_raw(sys.argv[1], Path(sys.argv[2]))
+"""
+MANY = 5_000
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay_seconds", [0, 0.3, 0.6, 1, 3])
+def test_load_killed_midway_leaves_raw_consistent(
+    settings, session, survey, delay_seconds
+):
+    """SIGKILL at several moments of a load leaves raw as before or as after."""
+    add_responses(session, survey, 2)
+    load_raw(settings.database_url, settings.raw_path)
+    _add_many_responses(session, survey, MANY)
+    before = raw_state(settings)
+
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            KILL_SCRIPT,
+            settings.database_url,
+            str(settings.raw_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    with process.stdout:
+        assert process.stdout.readline() == "ready\n"
+    time.sleep(delay_seconds)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+
+    loaded = {
+        **before,
+        "responses": before["responses"] + MANY,
+        "answers": before["answers"] + MANY * 20,
+        "watermark": before["watermark"] + MANY,
+    }
+    assert raw_state(settings) in (before, loaded)
+    result = load_raw(settings.database_url, settings.raw_path)
+    assert result.total_responses == MANY + 2
+    assert raw_state(settings) == loaded
