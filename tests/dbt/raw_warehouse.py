@@ -1,8 +1,8 @@
 """Build a DuckDB file with the warehouse's raw schema and hand-made rows.
 
-The dbt tests build the project on files made here. create_raw_tables holds
-every CREATE TABLE statement of the raw schema in one place, so that the
-pipeline's loader can be compared with it.
+The dbt tests build the project on files made here. The tables come from the
+pipeline's RAW_DDL, the one definition of the raw schema that the loader
+writes.
 """
 
 import json
@@ -12,131 +12,20 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from pipeline.raw_schema import RAW_DDL, RAW_SCHEMA_VERSION
+
 REPOSITORY = Path(__file__).resolve().parents[2]
 FRAMEWORK_PATH = REPOSITORY / "reference" / "framework.yml"
 
 # The value of an answer that is "don't know" in RawWarehouse.add_response.
 DONT_KNOW = "dont_know"
 
-LOADED_AT = datetime(2025, 7, 1, 12, 0, tzinfo=UTC).replace(tzinfo=None)
+LOADED_AT = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
 
 
 def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the schema raw and its tables, with the columns of the SQLite store.
-
-    Integers are BIGINT (SQLite's INTEGER as read through Arrow), timestamps
-    are naive TIMESTAMP in UTC and labels_json is the JSON text of a list.
-    """
-    con.execute("create schema raw")
-    con.execute(
-        """
-        create table raw.framework_versions (
-            framework_version bigint,
-            name varchar,
-            content_sha256 varchar,
-            loaded_at timestamp
-        );
-        create table raw.components (
-            framework_version bigint,
-            component_id varchar,
-            position bigint,
-            title varchar
-        );
-        create table raw.practices (
-            framework_version bigint,
-            practice_id varchar,
-            component_id varchar,
-            position bigint,
-            text varchar
-        );
-        create table raw.question_bank_versions (
-            bank_version varchar,
-            framework_version bigint,
-            content_sha256 varchar,
-            loaded_at timestamp
-        );
-        create table raw.scales (
-            bank_version varchar,
-            scale_id varchar,
-            points bigint,
-            positive_from bigint,
-            labels_json varchar,
-            dont_know_label varchar
-        );
-        create table raw.bank_groups (
-            bank_version varchar,
-            stakeholder_group varchar,
-            scale_id varchar,
-            title varchar
-        );
-        create table raw.questions (
-            bank_version varchar,
-            question_id varchar,
-            stakeholder_group varchar,
-            practice_id varchar,
-            position bigint,
-            text varchar
-        );
-        create table raw.schools (
-            school_id bigint,
-            name varchar,
-            urn varchar,
-            phase varchar,
-            is_demo boolean,
-            created_at timestamp
-        );
-        create table raw.school_rolls (
-            school_id bigint,
-            stakeholder_group varchar,
-            number_on_roll bigint
-        );
-        create table raw.survey_windows (
-            window_id bigint,
-            school_id bigint,
-            academic_year varchar,
-            opens_on date,
-            closes_on date,
-            bank_version varchar,
-            created_at timestamp
-        );
-        create table raw.survey_links (
-            link_id bigint,
-            window_id bigint,
-            stakeholder_group varchar,
-            token varchar,
-            access_mode varchar,
-            kiosk boolean,
-            number_on_roll bigint
-        );
-        create table raw.responses (
-            response_seq bigint,
-            response_id varchar,
-            window_id bigint,
-            link_id bigint,
-            stakeholder_group varchar,
-            bank_version varchar,
-            submitted_on date,
-            year_group bigint,
-            is_too_fast boolean,
-            source varchar
-        );
-        create table raw.answers (
-            response_seq bigint,
-            question_id varchar,
-            value bigint,
-            is_dont_know boolean
-        );
-        create table raw.access_code_counts (
-            link_id bigint,
-            codes_issued bigint,
-            codes_spent bigint
-        );
-        create table raw.load_state (
-            last_response_seq bigint,
-            loaded_at timestamp
-        );
-        """
-    )
+    """Create the schema raw with the loader's own DDL, so both always agree."""
+    con.execute(RAW_DDL)
 
 
 class RawWarehouse:
@@ -267,7 +156,7 @@ class RawWarehouse:
         number_on_roll: int | None = None,
         codes: tuple[int, int] | None = None,
     ) -> int:
-        """Insert a survey link and, for access codes, its code counts."""
+        """Insert a survey link and its code counts (zeros for an open link)."""
         link_id = len(self._links) + 1
         self._links[window_id, stakeholder_group] = link_id
         self._insert(
@@ -277,15 +166,13 @@ class RawWarehouse:
                     link_id,
                     window_id,
                     stakeholder_group,
-                    f"token{link_id:011d}",
                     "open" if codes is None else "codes",
                     False,
                     number_on_roll,
                 )
             ],
         )
-        if codes is not None:
-            self._insert("access_code_counts", [(link_id, *codes)])
+        self._insert("access_code_counts", [(link_id, *(codes or (0, 0)))])
         return link_id
 
     def add_response(
@@ -336,7 +223,10 @@ class RawWarehouse:
 
     def close(self) -> None:
         """Record the load watermark and close the file."""
-        self._insert("load_state", [(self._last_response_seq, LOADED_AT)])
+        self._insert(
+            "load_state",
+            [(self._last_response_seq, LOADED_AT, RAW_SCHEMA_VERSION)],
+        )
         self.con.close()
 
     def _insert(self, table: str, rows: list[tuple]) -> None:

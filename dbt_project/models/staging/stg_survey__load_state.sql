@@ -10,7 +10,8 @@ renamed as (
 
     select
         last_response_seq,
-        loaded_at
+        loaded_at,
+        schema_version
 
     from source
 

@@ -13,7 +13,6 @@ renamed as (
         window_id,
         stakeholder_group,
 
-        {# The link's token is left out: it lets anyone answer the survey. #}
         access_mode,
         kiosk as is_kiosk,
         number_on_roll
