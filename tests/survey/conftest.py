@@ -170,11 +170,11 @@ class Respondent:
         return self.client.post(self.base + path, data=data)
 
     def answer_all(self, answer="2", year_group="4"):
-        """Answer every step from the year group to the last page; return the
-        response of the last POST (a redirect to the check page)."""
+        """Answer every unanswered step, starting where the check page sends
+        an unfinished questionnaire; return the response of the last POST."""
         response = None
-        location = self.client.get(self.base + "/year-group").headers.get("Location")
-        if location is None:
+        location = self.client.get(self.base + "/check").headers.get("Location", "")
+        if location.endswith("/year-group"):
             response = self.post_page("/year-group", {"year_group": year_group})
             location = response.headers["Location"]
         while "/page/" in location:
