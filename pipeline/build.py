@@ -14,6 +14,8 @@ from .errors import PipelineError
 
 logger = logging.getLogger(__name__)
 
+STDERR_FILENO = 2
+
 
 class BuildError(PipelineError):
     step = "dbt build"
@@ -65,7 +67,11 @@ def run_dbt_build(
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     logger.info("dbt build on %s", database_path)
-    completed = subprocess.run(command, env=environment, check=False)  # noqa: S603
+    # dbt's progress goes to stderr with the pipeline's log, so that stdout
+    # carries only the command's result.
+    completed = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        command, env=environment, stdout=STDERR_FILENO, check=False
+    )
 
     next_action = (
         f"fix the dbt project in {project_dir} or the data it rejects (dbt's log "

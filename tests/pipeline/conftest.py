@@ -1,5 +1,8 @@
 """Fixtures for the pipeline: settings on temporary files and survey data."""
 
+import os
+import subprocess
+import sys
 import uuid
 from datetime import date
 from pathlib import Path
@@ -144,3 +147,31 @@ def raw_state(settings: PipelineSettings) -> dict:
             settings, "select last_response_seq from raw.load_state"
         )[0][0],
     }
+
+
+def pipeline_environment(settings: PipelineSettings, dbt_project: Path | None = None):
+    """Return the environment that points a pipeline process at settings."""
+    environment = {
+        **os.environ,
+        "IMHARS_ENV": "test",
+        "IMHARS_DATABASE_URL": settings.database_url,
+        "IMHARS_VAR_DIR": str(settings.var_dir),
+        "IMHARS_WAREHOUSE_DIR": str(settings.warehouse_dir),
+    }
+    if dbt_project is not None:
+        environment["IMHARS_DBT_PROJECT_DIR"] = str(dbt_project)
+    return environment
+
+
+def run_pipeline_command(
+    settings: PipelineSettings, *arguments: str, dbt_project: Path | None = None
+) -> subprocess.CompletedProcess:
+    """Run `python -m pipeline.cli ARGUMENTS` as the app's runner does."""
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *arguments],
+        env=pipeline_environment(settings, dbt_project),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
