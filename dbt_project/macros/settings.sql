@@ -25,7 +25,8 @@
         or threshold != threshold | int -%}
         {{ exceptions.raise_compiler_error(
             "disclosure_threshold must be a whole number, got '"
-            ~ threshold ~ "': set it to a whole number of 5 or more (default 10)"
+            ~ threshold
+            ~ "': set it to a whole number of 5 or more (default 10)"
         ) }}
     {%- endif -%}
     {%- if threshold < 5 -%}
@@ -63,6 +64,10 @@
     {%- if flags | length == 0 -%}
         false
     {%- else -%}
-        ({% for flag in flags %}is_{{ flag }}{% if not loop.last %} or {% endif %}{% endfor %})
+        (
+        {%- for flag in flags -%}
+            is_{{ flag }}{% if not loop.last %} or {% endif %}
+        {%- endfor -%}
+        )
     {%- endif -%}
 {%- endmacro %}

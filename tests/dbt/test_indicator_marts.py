@@ -1,7 +1,8 @@
 """Build the dbt project on a hand-made warehouse and check the marts by hand.
 
-One build serves every test of the module: each school below holds one case.
-Figures are compared with values worked out from the answers in this file.
+One build serves every test of the module, and each school below contains one
+case. Figures are compared with values worked out from the answers in this
+file.
 """
 
 import math
@@ -565,7 +566,7 @@ def test_excluded_responses_counted_per_cell(marts):
 
     assert practice_1_1["n_respondents"] == 11
     assert practice_1_1["n_excluded"] == 3
-    # The too-few-answers response said don't know to P1.2.
+    # The too-few-answers response answered don't know to P1.2.
     assert practice_1_2["n_respondents"] == 11
     assert practice_1_2["n_excluded"] == 2
     assert counts["n_responses"] == 14
