@@ -22,11 +22,11 @@ from .base import Base, UTCDateTime, utc_now
 
 SELF_REVIEW_STATUSES = ("draft", "submitted")
 
-# Rating levels in order; a level's score is level * 100 / 3, shown to one
+# Rating levels in order. A level's score is level * 100 / 3, shown to one
 # decimal place (0, 33.3, 66.7 and 100).
 RATING_LEVELS = ("not_yet_in_place", "emerging", "established", "embedded")
 
-# What a component has in place at each level of need, in the order shown.
+# Fields of a component's provision at each level of need, in the order shown.
 PROVISION_FIELDS = ("for_all_pupils", "for_pupils_at_risk", "for_most_vulnerable")
 
 
@@ -104,7 +104,7 @@ class PracticeRating(Base):
 
 
 class ComponentProvision(Base):
-    """What one component has in place at the three levels of need."""
+    """Provision of one component at the three levels of need."""
 
     __tablename__ = "self_review_components"
 
@@ -117,8 +117,8 @@ class ComponentProvision(Base):
     for_all_pupils: Mapped[str | None] = mapped_column(Text)
     for_pupils_at_risk: Mapped[str | None] = mapped_column(Text)
     for_most_vulnerable: Mapped[str | None] = mapped_column(Text)
-    # Raised by every save of this component's page; the form carries the
-    # value it was opened with, and a save with an older value is rejected.
+    # Raised by every save of this component's page. The form carries the
+    # value it was opened with, so a save with an older value is rejected.
     edit_count: Mapped[int] = mapped_column(default=0)
 
     self_review: Mapped[SelfReview] = relationship(back_populates="components")
