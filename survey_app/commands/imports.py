@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from ..db import get_db
@@ -56,6 +57,7 @@ FILE_PATH = click.Path(exists=True, dir_okay=False, path_type=Path)
     help="Staff user recorded as doing the import. Default: your operating "
     "system login name.",
 )
+@with_appcontext
 def import_responses_command(
     file: Path,
     mapping_path: Path,

@@ -224,7 +224,16 @@ def read_xlsx(name: str, raw: bytes, sheet: str | None = None) -> SourceTable:
             "or rename a CSV file to end in .csv",
         )
     _check_unpacked_size(name, raw)
-    records, notes = _load_sheet(name, raw, sheet)
+    records, notes, titles = _load_sheet(name, raw, sheet)
+    if not records or all(all(is_blank(cell) for cell in row) for row in records):
+        chosen = sheet or titles[0]
+        others = [title for title in titles if title != chosen]
+        fix = "export the responses again from the survey tool"
+        if others:
+            fix = "set sheet in the mapping to one of " + ", ".join(
+                show_text(title) for title in others
+            )
+        _reject(name, f"sheet {show_text(chosen)} is empty: {fix}")
     table = _build_table(
         name, hashlib.sha256(raw).hexdigest(), records, pad_short_rows=True
     )
@@ -280,7 +289,7 @@ def _load_sheet(name: str, raw: bytes, sheet: str | None):
         )
     finally:
         workbook.close()
-    return records, notes
+    return records, notes, workbook.sheetnames
 
 
 def _choose_sheet(name: str, workbook, sheet: str | None):
