@@ -148,6 +148,13 @@ def summary_lines(result: ImportResult) -> list[str]:
         lines.append(
             f"Flagged as answered too fast to have been read: {result.too_fast}"
         )
+    if result.few_answers:
+        lines.append(
+            f"Note: {result.few_answers} of {result.responses} responses answer "
+            f"fewer than half of the {result.bank_questions} questions the bank "
+            f"asks {result.stakeholder_group}, so results leave them out as "
+            "too_few_answers while that quality flag is excluded"
+        )
     where = (
         f"the {result.academic_year} window of {result.school_name} for "
         f"{result.stakeholder_group}"

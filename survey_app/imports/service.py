@@ -65,6 +65,10 @@ class ImportResult:
     incomplete_rows: list[int] = field(default_factory=list)
     responses: int = 0
     too_fast: int = 0
+    # Responses with scored answers to fewer than half of the bank's questions
+    # for the group, which the warehouse flags as too_few_answers.
+    few_answers: int = 0
+    bank_questions: int = 0
     school_name: str | None = None
     academic_year: str | None = None
     stakeholder_group: str | None = None
@@ -141,6 +145,12 @@ def import_responses(
         _check_no_overlap(session, target, mapped, table.file_name)
 
     result = _result(STATUS_DRY_RUN, table, mapping, mapped, target)
+    result.bank_questions = len(bank.question_ids)
+    result.few_answers = sum(
+        1
+        for response in mapped.responses
+        if 2 * _scored_answers(response) < result.bank_questions
+    )
     if dry_run:
         session.rollback()
         return result
@@ -157,6 +167,10 @@ def import_responses(
         imported_by_user_id=imported_by_user_id,
         allow_mixed=allow_mixed,
     )
+
+
+def _scored_answers(response) -> int:
+    return sum(1 for _, value in response.answers if value is not None)
 
 
 def _find_import(session: Session, column, value: str) -> ResponseImport | None:

@@ -33,6 +33,11 @@ def test_command_prints_summary(app, runner, schools):
         == '  H "Is there anything else you want to tell us?": not in the mapping'
     )
     assert lines[5] == "Ignored blank rows: 7-9"
+    assert lines[6] == (
+        "Note: 5 of 5 responses answer fewer than half of the 21 questions the "
+        "bank asks pupil_primary, so results leave them out as too_few_answers "
+        "while that quality flag is excluded"
+    )
     assert lines[-1] == (
         "Imported 5 responses into the 2023/24 window of Hilltop Primary for "
         "pupil_primary (window 1, created now) as import 1"
