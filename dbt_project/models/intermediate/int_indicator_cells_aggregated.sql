@@ -191,8 +191,17 @@ cells_final as (
 
     select
         * exclude (ci_half_width),
-        score - ci_half_width as ci_lower,
-        score + ci_half_width as ci_upper
+        {# A small cell scoring near 0 or 100 gets a t interval past the end
+           of the scale, where its mean cannot be, so the ends are cut there.
+           DuckDB's greatest and least skip nulls, hence the case. #}
+        case
+            when ci_half_width is not null
+                then greatest(score - ci_half_width, 0)
+        end as ci_lower,
+        case
+            when ci_half_width is not null
+                then least(score + ci_half_width, 100)
+        end as ci_upper
 
     from cells_with_interval
 
