@@ -18,7 +18,9 @@ def _make_nonce() -> None:
 
 def _set_headers(response):
     nonce = g.get("csp_nonce", "")
-    response.headers["Content-Security-Policy"] = (
+    # A view serving a self-contained page (the validation report) sets its own.
+    response.headers.setdefault(
+        "Content-Security-Policy",
         "default-src 'self'; "
         f"script-src 'self' 'nonce-{nonce}'; "
         "style-src 'self'; "
@@ -28,7 +30,7 @@ def _set_headers(response):
         "form-action 'self'; "
         "frame-ancestors 'none'; "
         "base-uri 'none'; "
-        "object-src 'none'"
+        "object-src 'none'",
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"

@@ -2,11 +2,12 @@
 
 import pytest
 
-from survey_app.commands.users import create_user
 from survey_app.db import get_db
 from survey_app.models import School
 
-PASSWORD = "correct horse battery"
+from .pages import PASSWORD, add_user
+
+__all__ = ["PASSWORD"]
 
 
 @pytest.fixture
@@ -27,20 +28,7 @@ def school_ids(app) -> list[int]:
 def make_user(app):
     """Create a staff user with PASSWORD (unless given) and return its id."""
 
-    def make(email, role="borough", school_id=None, password=PASSWORD, **fields):
-        with app.app_context():
-            db = get_db()
-            user = create_user(
-                db,
-                email=email,
-                display_name=fields.pop("display_name", "Sam Jones"),
-                role=role,
-                school_id=school_id,
-                password=password,
-            )
-            for name, value in fields.items():
-                setattr(user, name, value)
-            db.commit()
-            return user.user_id
+    def make(email, role="borough", school_id=None, **fields):
+        return add_user(app, email, role, school_id, **fields)
 
     return make

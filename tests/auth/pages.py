@@ -5,6 +5,11 @@ from collections import Counter
 import cssselect2
 import tinyhtml5
 
+from survey_app.commands.users import create_user
+from survey_app.db import get_db
+
+PASSWORD = "correct horse battery"
+
 
 class Page:
     """A rendered page, parsed so tests can assert on elements via CSS selectors."""
@@ -34,7 +39,7 @@ class Page:
 
     @property
     def title(self) -> str:
-        return self.text("title")
+        return self.text("head > title")
 
 
 def text_of(element) -> str:
@@ -76,3 +81,21 @@ def sign_in(client, email: str, password: str, next_path: str | None = None, **k
         data={"csrf_token": token, "email": email, "password": password},
         **kwargs,
     )
+
+
+def add_user(app, email, role="borough", school_id=None, password=PASSWORD, **fields):
+    """Create a staff user (through the same code as create-user); return its id."""
+    with app.app_context():
+        db = get_db()
+        user = create_user(
+            db,
+            email=email,
+            display_name=fields.pop("display_name", "Sam Jones"),
+            role=role,
+            school_id=school_id,
+            password=password,
+        )
+        for name, value in fields.items():
+            setattr(user, name, value)
+        db.commit()
+        return user.user_id
