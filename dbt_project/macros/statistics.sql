@@ -10,10 +10,16 @@
     case
         when {{ degrees_of_freedom }} is null
             or {{ degrees_of_freedom }} < 1 then null
+        {# Renamed so the caller's columns cannot resolve inside the lookup. #}
         when {{ degrees_of_freedom }} <= 1000 then (
-            select t_quantiles.t_975
-            from {{ ref('t_quantiles') }} as t_quantiles
-            where t_quantiles.degrees_of_freedom = {{ degrees_of_freedom }}
+            select t_quantile_lookup.t_quantile_975
+            from (
+                select
+                    degrees_of_freedom as t_quantile_df,
+                    t_975 as t_quantile_975
+                from {{ ref('t_quantiles') }}
+            ) as t_quantile_lookup
+            where t_quantile_lookup.t_quantile_df = {{ degrees_of_freedom }}
         )
         else {{ z }}
             + ({{ z ** 3 + z }}) / (4.0 * {{ degrees_of_freedom }})

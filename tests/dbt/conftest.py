@@ -1,7 +1,7 @@
 """Fixtures that build the dbt project on hand-made raw warehouses.
 
 Each dbt invocation costs a few seconds of start-up, so a test module builds
-one warehouse with several schools, each school holding one case.
+one warehouse with several schools, one case in each.
 """
 
 import os

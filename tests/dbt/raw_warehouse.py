@@ -183,7 +183,7 @@ class RawWarehouse:
         year_group: int | None = None,
         is_too_fast: bool = False,
     ) -> int:
-        """Insert a response and its answers; return its response_seq.
+        """Insert a response and its answers, and return its response_seq.
 
         answers maps a question_id to a scale value or to DONT_KNOW.
         """
