@@ -14,7 +14,7 @@ figures it is given and nothing else:
 - Percent values are 0 to 100, as in the marts.
 
 NOTE: a CSV file cannot stop Excel from reading text such as "1/2" or
-"3-4" as a date when it opens the file; the Excel export writes such labels
+"3-4" as a date when it opens the file. The Excel export writes such labels
 as text cells, so offer it alongside CSV wherever labels look like that.
 """
 
@@ -85,7 +85,7 @@ class Column:
     # stored value keeps every digit.
     decimals: int = 1
     # False for a figure that suppression does not hide, such as the number
-    # on roll, which says nothing about respondents.
+    # on roll, which describes the school rather than its respondents.
     suppressible: bool = True
 
     def __post_init__(self):
@@ -182,8 +182,8 @@ def export_xlsx(
         {
             "in_memory": True,
             # xlsxwriter's write() would otherwise turn "=..." into a formula
-            # and "http://..." into a link; only write_string is used below,
-            # and these keep that true for any later change.
+            # and "http://..." into a link. The code below calls only
+            # write_string, and these options keep a later change safe too.
             "strings_to_formulas": False,
             "strings_to_urls": False,
             "strings_to_numbers": False,

@@ -120,18 +120,41 @@ def summary_lines(result: ImportResult) -> list[str]:
     lines = [f"Read {result.file_name} ({result.tool_title}): {result.rows_read} rows"]
     lines += [f"  Note: {note}" for note in result.notes]
     if result.status == STATUS_ALREADY_IMPORTED:
-        earlier = result.earlier_import
-        lines.append(
-            f"Nothing changed: this file has {result.earlier_reason} as import "
-            f"{earlier.import_id} ({earlier.file_name}, "
-            f"{earlier.imported_at:%Y-%m-%d %H:%M} UTC, {earlier.rows_imported} "
-            f"responses into window {earlier.window_id} for "
-            f"{earlier.stakeholder_group})"
-        )
+        lines.append(_already_imported_line(result))
         return lines
+
     if result.dropped_columns:
         lines.append("Dropped columns (nothing of them is stored):")
         lines += [f"  {column}" for column in result.dropped_columns]
+    lines += _skipped_lines(result)
+    if result.too_fast:
+        lines.append(
+            f"Flagged as answered too fast to have been read: {result.too_fast}"
+        )
+    if result.few_answers:
+        lines.append(
+            f"Note: {result.few_answers} of {result.responses} responses answer "
+            f"fewer than half of the {result.bank_questions} questions the bank "
+            f"asks {result.stakeholder_group}, so results leave them out as "
+            "too_few_answers while that quality flag is excluded"
+        )
+    lines.append(_outcome_line(result))
+    return lines
+
+
+def _already_imported_line(result: ImportResult) -> str:
+    earlier = result.earlier_import
+    return (
+        f"Nothing changed: this file has {result.earlier_reason} as import "
+        f"{earlier.import_id} ({earlier.file_name}, "
+        f"{earlier.imported_at:%Y-%m-%d %H:%M} UTC, {earlier.rows_imported} "
+        f"responses into window {earlier.window_id} for "
+        f"{earlier.stakeholder_group})"
+    )
+
+
+def _skipped_lines(result: ImportResult) -> list[str]:
+    lines = []
     if result.blank_rows:
         lines.append(f"Ignored blank rows: {row_ranges(result.blank_rows)}")
     if result.rows_without_answers:
@@ -144,17 +167,10 @@ def summary_lines(result: ImportResult) -> list[str]:
             "Skipped responses never submitted (blank completion date): "
             f"{row_ranges(result.incomplete_rows)}"
         )
-    if result.too_fast:
-        lines.append(
-            f"Flagged as answered too fast to have been read: {result.too_fast}"
-        )
-    if result.few_answers:
-        lines.append(
-            f"Note: {result.few_answers} of {result.responses} responses answer "
-            f"fewer than half of the {result.bank_questions} questions the bank "
-            f"asks {result.stakeholder_group}, so results leave them out as "
-            "too_few_answers while that quality flag is excluded"
-        )
+    return lines
+
+
+def _outcome_line(result: ImportResult) -> str:
     where = (
         f"the {result.academic_year} window of {result.school_name} for "
         f"{result.stakeholder_group}"
@@ -163,17 +179,15 @@ def summary_lines(result: ImportResult) -> list[str]:
         window = (
             "a new window" if result.is_new_window else f"window {result.window_id}"
         )
-        lines.append(
+        return (
             f"Dry run: would import {result.responses} responses into {where} "
             f"({window}). Nothing was stored."
         )
-    else:
-        new = ", created now" if result.is_new_window else ""
-        lines.append(
-            f"Imported {result.responses} responses into {where} (window "
-            f"{result.window_id}{new}) as import {result.import_id}"
-        )
-    return lines
+    new = ", created now" if result.is_new_window else ""
+    return (
+        f"Imported {result.responses} responses into {where} (window "
+        f"{result.window_id}{new}) as import {result.import_id}"
+    )
 
 
 def row_ranges(rows: list[int]) -> str:

@@ -24,7 +24,7 @@ ZONE_OFFSETS = {"gmt": 0, "utc": 0, "z": 0, "bst": 60}
 
 
 class TimestampError(ValueError):
-    """A time stamp cannot be read; the message says how to fix the mapping."""
+    """A time stamp that cannot be read. The message names the fix."""
 
 
 def parse_timestamp(

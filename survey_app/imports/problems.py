@@ -12,9 +12,9 @@ MAX_SHOWN_VALUE = 60
 class Problem:
     """One thing that stops an import: where it is, what is wrong and the fix.
 
-    row is the spreadsheet row number (the header is row 1), and column the
-    header text; either is None when the problem concerns the whole file or
-    the mapping.
+    row is the spreadsheet row number (the header is row 1), and column is
+    the header text. Either is None when the problem concerns the whole file
+    or the mapping.
     """
 
     file_name: str

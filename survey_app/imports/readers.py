@@ -1,9 +1,9 @@
 """Read a CSV or Excel export into a header and rows of cells, as the file has them.
 
 Nothing is coerced: text stays text, and only an Excel workbook's own date
-cells arrive as dates. What is wrong with the file as a whole raises
-ImportRejected at once; what is wrong with single rows is collected in
-SourceTable.problems so that the import can report every row together.
+cells arrive as dates. A problem with the whole file raises ImportRejected
+at once. Problems with single rows are collected in SourceTable.problems,
+so that the import can report every row together.
 """
 
 import codecs
@@ -19,16 +19,15 @@ from .problems import ImportRejected, Problem, column_letter, show_text
 from .values import BYTE_ORDER_MARK, CellValue, is_blank
 
 # Limits for a file of one school's responses, which has some thousands of
-# rows at most; they stop a wrong or hostile file from filling the memory.
+# rows at most. They stop a wrong or hostile file from filling the memory.
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_XLSX_BYTES = 200 * 1024 * 1024
 MAX_ROWS = 50_000
 MAX_COLUMNS = 1_000
-MAX_CELL_CHARACTERS = 32_767  # Excel's own limit for one cell
 
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
-# What a UTF-8 byte order mark looks like after a Windows-1252 round trip.
+# A UTF-8 byte order mark after a round trip through Windows-1252.
 MANGLED_BOM = "\u00ef\u00bb\u00bf"
 
 

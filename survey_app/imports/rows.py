@@ -34,14 +34,14 @@ from .values import (
 
 NAME_HEADER = re.compile(r"\bnames?\b", re.IGNORECASE)
 EMAIL_HEADER = re.compile(r"e-?mail", re.IGNORECASE)
-# Stop collecting after this many, so a wrong mapping on a big file does not
-# build a message of a million lines; the count of the rest is kept.
+# Problems kept in full. Beyond this many only a count is kept, so that a
+# wrong mapping on a big file does not build a message of a million lines.
 MAX_PROBLEMS = 1_000
 
 
 @dataclass(frozen=True)
 class BankGroup:
-    """What the import needs of one group's questionnaire in a bank version."""
+    """The parts of one group's questionnaire in a bank version that imports use."""
 
     bank_version: str
     stakeholder_group: str
@@ -49,7 +49,7 @@ class BankGroup:
     points: int
     scale_labels: tuple[str, ...]
     dont_know_label: str | None
-    # School years the questionnaire asks about; empty for adult groups.
+    # School years of the group's respondents, or empty for adult groups.
     year_groups: tuple[int, ...]
 
     def default_answers(self) -> LabelMap:
@@ -277,38 +277,50 @@ class _ColumnFinder:
         self.mapping_name = mapping_name
         self.result = result
 
-    def find_optional(self, wanted: str) -> int | None:
+    def find_optional(self, header_text: str) -> int | None:
         header = self.table.header
-        if wanted.strip() in header:
-            return header.index(wanted.strip())
-        key = normalise_label(wanted)
-        matches = [
-            index for index, text in enumerate(header) if normalise_label(text) == key
-        ]
+        if header_text.strip() in header:
+            return header.index(header_text.strip())
+        matches = self._loose_matches(header_text)
         return matches[0] if len(matches) == 1 else None
 
-    def find(self, wanted: str, mapping_key: str, tool_default=None) -> int | None:
-        found = self.find_optional(wanted)
+    def _loose_matches(self, header_text: str) -> list[int]:
+        key = normalise_label(header_text)
+        return [
+            index
+            for index, text in enumerate(self.table.header)
+            if normalise_label(text) == key
+        ]
+
+    def find(self, header_text: str, mapping_key: str, tool_default=None):
+        """Return the column's index, or record a problem and return None."""
+        found = self.find_optional(header_text)
         if found is not None:
             return found
+        shown = show_text(header_text)
         close = difflib.get_close_matches(
-            wanted, [text for text in self.table.header if text], n=3
+            header_text, [text for text in self.table.header if text], n=3
         )
         hint = ""
         if close:
             hint = " Closest headers: " + ", ".join(show_text(text) for text in close)
-        if tool_default is not None and wanted == tool_default.date_column:
+        if len(self._loose_matches(header_text)) > 1:
             message = (
-                f"has no column {show_text(wanted)}, which a {tool_default.title} "
-                "export has for the time of each response. Name the date column "
-                "with date_column in the mapping, or set date_column: null to give "
+                f"has several columns that match {shown} when case and spaces are "
+                f"ignored: copy one header exactly into {mapping_key} in "
+                f"{self.mapping_name}"
+            )
+        elif tool_default is not None and header_text == tool_default.date_column:
+            message = (
+                f"has no column {shown}, which a {tool_default.title} export has "
+                "for the time of each response. Name the date column with "
+                "date_column in the mapping, or set date_column: null to give "
                 f"every response the window's closing date.{hint}"
             )
         else:
             message = (
-                f"has no column {show_text(wanted)}, which {mapping_key} in "
-                f"{self.mapping_name} names: copy the header exactly from the "
-                f"file.{hint}"
+                f"has no column {shown} (named under {mapping_key} in "
+                f"{self.mapping_name}): copy the header exactly from the file.{hint}"
             )
         self.result.add_problem(Problem(self.table.file_name, message, row=1))
         return None

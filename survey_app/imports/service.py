@@ -9,7 +9,7 @@ before is a no-op.
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
@@ -52,7 +52,7 @@ STATUS_ALREADY_IMPORTED = "already_imported"
 
 @dataclass
 class ImportResult:
-    """What an import did or, for a dry run, would do."""
+    """The outcome of an import, or of a dry run that stored nothing."""
 
     status: str
     file_name: str
@@ -556,8 +556,3 @@ def _insert_responses(
         insert(ImportedResponse),
         [{"import_id": record.import_id, "response_seq": seq} for seq in sequences],
     )
-
-
-def imported_at_text(moment: datetime) -> str:
-    """Return an import time for messages, in UTC."""
-    return f"{moment:%Y-%m-%d %H:%M} UTC"

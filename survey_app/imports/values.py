@@ -20,8 +20,9 @@ QUOTE_FORMS = str.maketrans(
 WHITESPACE = re.compile(r"\s+")
 
 MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
-# What Excel shows after turning a typed label into a date: "1-5" becomes
-# 01-May or 1-May, "3/4" becomes 03-Apr or 04/03/2024, "1-12" becomes Jan-12.
+# Patterns of the text Excel shows after it turned a typed label into a date:
+# "1-5" becomes 01-May or 1-May, "3/4" becomes 03-Apr or 04/03/2024, and
+# "1-12" becomes Jan-12.
 DATE_LIKE_PATTERNS = (
     re.compile(rf"^\d{{1,2}}[-/ ]({MONTHS})([-/ ]\d{{2,4}})?$", re.IGNORECASE),
     re.compile(rf"^({MONTHS})[-/ ]\d{{1,4}}$", re.IGNORECASE),
@@ -62,7 +63,7 @@ def normalise_label(text: str) -> str:
 
 
 def is_temporal(value: CellValue) -> bool:
-    """Return whether a cell holds a date or time rather than text."""
+    """Return whether a cell contains a date or time rather than text."""
     return not isinstance(value, str)
 
 
@@ -92,7 +93,7 @@ def is_spreadsheet_error(text: str) -> bool:
 
 
 def has_invisible_characters(text: str) -> bool:
-    """Return whether text holds a byte order mark or a control character."""
+    """Return whether text contains a byte order mark or a control character."""
     return any(
         character == BYTE_ORDER_MARK
         or (unicodedata.category(character) == "Cc" and character not in "\t\r\n")

@@ -1,6 +1,6 @@
 """Files of past years' responses imported from other survey tools.
 
-An import record holds the file's name and hash, never its content: the
+An import record contains the file's name and hash, never its content: the
 columns that could identify a person are dropped before anything is stored.
 """
 

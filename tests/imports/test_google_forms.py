@@ -493,3 +493,52 @@ def test_import_into_existing_window(app, run_import, schools):
     assert result.window_id == window_id
     assert not result.is_new_window
     assert count_rows(app, SurveyWindow) == 1
+
+
+def test_missing_column_names_closest_headers(run_import, write_mapping):
+    mapping = write_mapping(
+        "google_forms/mapping.yml",
+        remove=("year_group",),
+        questions={"I feel safe at school": "pri-P1.4-a"},
+    )
+
+    lines = rejected_lines(run_import, GOOGLE / "responses.csv", mapping)
+
+    assert lines == [
+        'responses.csv, row 1: has no column "I feel safe at school" (named under '
+        "questions in mapping.yml): copy the header exactly from the file. Closest "
+        'headers: "I feel safe at school."'
+    ]
+
+
+def test_column_matching_two_headers_is_rejected(run_import, tmp_path, write_mapping):
+    path = tmp_path / "cases.csv"
+    path.write_text(
+        "Timestamp,I feel safe at school.,i feel  SAFE at school.\r\n"
+        "2024/03/05 10:15:22 GMT,Yes,No\r\n"
+    )
+    mapping = write_mapping(
+        "google_forms/mapping.yml",
+        remove=("year_group",),
+        questions={"I FEEL SAFE AT SCHOOL.": "pri-P1.4-a"},
+    )
+
+    lines = rejected_lines(run_import, path, mapping)
+
+    assert lines == [
+        'cases.csv, row 1: has several columns that match "I FEEL SAFE AT SCHOOL." '
+        "when case and spaces are ignored: copy one header exactly into questions "
+        "in mapping.yml"
+    ]
+
+
+def test_column_matching_ignores_case_and_spaces(app, run_import, write_mapping):
+    mapping = write_mapping(
+        "google_forms/mapping.yml",
+        remove=("year_group",),
+        questions={"  i feel SAFE at   school. ": "pri-P1.4-a"},
+    )
+
+    result = run_import(GOOGLE / "responses.csv", mapping)
+
+    assert result.responses == 5
