@@ -341,29 +341,37 @@ def test_date_outside_academic_year_is_rejected(run_import, tmp_path):
     ]
 
 
-def test_resaved_timestamp_needs_date_format(app, run_import, tmp_path, write_mapping):
+def test_resaved_timestamp_is_rejected(run_import, tmp_path):
     text = (GOOGLE / "responses.csv").read_text(encoding="utf-8")
     path = tmp_path / "resaved.csv"
     path.write_text(text.replace("2024/03/06 09:02:11 GMT", "06/03/2024 09:02"))
 
     lines = rejected_lines(run_import, path)
+
     assert len(lines) == 1
+    assert lines[0].startswith(
+        'resaved.csv, row 4, column A "Timestamp": date "06/03/2024 09:02" is not '
+        "a Google Forms time stamp"
+    )
     assert "date_format" in lines[0]
 
-    mapping = write_mapping("google_forms/mapping.yml", date_format="%d/%m/%Y %H:%M")
-    all_resaved = tmp_path / "all_resaved.csv"
-    all_resaved.write_text(
-        "Timestamp,I feel safe at school.\r\n06/03/2024 09:02,Yes\r\n"
-    )
+
+def test_resaved_timestamp_is_read_with_date_format(
+    app, run_import, tmp_path, write_mapping
+):
+    path = tmp_path / "resaved.csv"
+    path.write_text("Timestamp,I feel safe at school.\r\n06/03/2024 09:02,Yes\r\n")
     mapping = write_mapping(
         "google_forms/mapping.yml",
         remove=("year_group",),
         date_format="%d/%m/%Y %H:%M",
         questions={"I feel safe at school.": "pri-P1.4-a"},
     )
-    result = run_import(all_resaved, mapping)
-    assert stored_responses(app)[0]["submitted_on"] == date(2024, 3, 6)
+
+    result = run_import(path, mapping)
+
     assert result.responses == 1
+    assert stored_responses(app)[0]["submitted_on"] == date(2024, 3, 6)
 
 
 def test_without_date_column_uses_closing_date(
