@@ -45,7 +45,7 @@ class LoadError(PipelineError):
 
 @dataclass(frozen=True)
 class LoadResult:
-    """What one load changed in raw.duckdb."""
+    """Counts of the rows one load changed in raw.duckdb."""
 
     new_responses: int
     new_answers: int

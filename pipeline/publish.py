@@ -121,8 +121,8 @@ def _keep_previous(published_path: Path, previous_dir: Path) -> None:
     link_path = previous_dir / f"published-{stamp}.duckdb"
     if not link_path.exists():
         os.link(published_path, link_path)
-    kept = sorted(previous_dir.glob("published-*.duckdb"), reverse=True)
-    for old_path in kept[KEEP_PREVIOUS:]:
+    previous_files = sorted(previous_dir.glob("published-*.duckdb"), reverse=True)
+    for old_path in previous_files[KEEP_PREVIOUS:]:
         old_path.unlink()
 
 

@@ -258,6 +258,6 @@ def cast_expression(column: str, duckdb_type: str) -> str:
     if duckdb_type == "DATE":
         return f"cast(cast({quoted} as varchar) as date)"
     if duckdb_type == "TIMESTAMP WITH TIME ZONE":
-        # SQLite holds naive UTC; read it as UTC whatever the session zone.
+        # SQLite stores naive UTC, so read it as UTC whatever the session zone.
         return f"cast(cast({quoted} as varchar) as timestamp) at time zone 'UTC'"
     return f"cast({quoted} as {duckdb_type})"

@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class RunSummary:
-    """What a successful run published."""
+    """The outcome of a successful run."""
 
     run_id: int
     loaded: LoadResult

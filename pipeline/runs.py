@@ -66,9 +66,9 @@ def finish_run(
 def fail_abandoned_runs(sessions: sessionmaker[Session]) -> int:
     """Mark as failed every run still 'running'; call only holding the lock.
 
-    A running run holds the lock until its process ends, so a row that says
-    running while this process holds the lock belongs to a process that
-    ended without recording its result (killed, or the machine stopped).
+    A running run holds the lock until its process ends. So while this
+    process holds the lock, a row with status running belongs to a process
+    that ended without recording its result (killed, or the machine stopped).
     """
     with sessions() as session:
         abandoned = session.scalars(

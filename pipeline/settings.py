@@ -1,4 +1,4 @@
-"""Where the pipeline reads and writes: the store, the warehouse files, the lock."""
+"""Paths the pipeline reads and writes: the store, the warehouse files, the lock."""
 
 import os
 from dataclasses import dataclass

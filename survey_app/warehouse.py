@@ -1,9 +1,9 @@
 """Read-only access to the published warehouse, var/warehouse/published.duckdb.
 
 The pipeline replaces published.duckdb with os.replace. Each call here stats
-the file once; when its inode or mtime has changed, the next caller opens
-the new file, and cursors already handed out keep reading the old one until
-they are closed.
+the file once, and when its inode or mtime has changed, the caller gets a
+cursor on the new file. Cursors already handed out keep reading the old file
+until they are closed.
 
 The file is attached to an in-memory DuckDB database rather than opened with
 duckdb.connect(path): DuckDB caches one database instance per path within a
@@ -114,7 +114,7 @@ def query(sql: str, parameters: list | dict | None = None) -> list[dict[str, Any
 def get_publication() -> dict[str, Any] | None:
     """Return the published file's marts.publication row, or None before any.
 
-    Its published_at says when the results shown were last updated.
+    Its published_at is the time the results shown were last updated.
     """
     try:
         rows = query("select * from marts.publication")

@@ -55,6 +55,7 @@ def create_survey(
     school = School(name=name, phase="primary")
     session.add(school)
     session.flush()
+
     session.add(
         SchoolRoll(
             school_id=school.school_id,
@@ -71,6 +72,7 @@ def create_survey(
     )
     session.add(window)
     session.flush()
+
     link = SurveyLink(
         window_id=window.window_id,
         stakeholder_group="pupil_primary",
@@ -79,6 +81,7 @@ def create_survey(
     )
     session.add(link)
     session.flush()
+
     if with_codes:
         batch = AccessCodeBatch(link_id=link.link_id, label="Class 4")
         session.add(batch)
@@ -92,6 +95,7 @@ def create_survey(
                     is_spent=number < 2,
                 )
             )
+
     session.commit()
     return link
 

@@ -40,16 +40,16 @@ def test_lock_rejects_second_holder(tmp_path):
 
 def test_lock_waits_for_release(tmp_path):
     lock_path = tmp_path / "pipeline.lock"
-    held = threading.Event()
+    lock_taken = threading.Event()
 
     def hold_briefly():
         with pipeline_lock(lock_path):
-            held.set()
+            lock_taken.set()
             time.sleep(1)
 
     holder = threading.Thread(target=hold_briefly)
     holder.start()
-    held.wait(timeout=10)
+    lock_taken.wait(timeout=10)
     started = time.monotonic()
 
     with pipeline_lock(lock_path, wait_seconds=30):
