@@ -279,7 +279,7 @@ def test_duckdb_relation_and_arrow_table_are_accepted():
     assert from_arrow == from_relation
 
 
-def test_suppressed_row_with_figures_is_refused():
+def test_suppressed_row_with_figures_is_rejected():
     leaking = [{**ROWS[1], "score": 12.5}]
 
     for export_format in ("csv", "xlsx", "parquet"):
@@ -288,7 +288,7 @@ def test_suppressed_row_with_figures_is_refused():
         assert "row 1 is suppressed but has figures (score=12.5)" in str(caught.value)
 
 
-def test_suppressed_row_with_hidden_mart_figure_is_refused():
+def test_suppressed_row_with_hidden_mart_figure_is_rejected():
     leaking = [{**ROWS[1], "n_excluded": 3}]
     columns = COLUMNS[:3]
 
@@ -324,14 +324,14 @@ def test_suppressed_row_needs_threshold():
         (math.inf, "inf is not a finite number"),
     ],
 )
-def test_bad_number_is_refused(value, expected):
+def test_bad_number_is_rejected(value, expected):
     with pytest.raises(ExportError) as caught:
         export_csv([{"n": value}], [Column("n", "N", "integer")])
 
     assert expected in str(caught.value)
 
 
-def test_missing_column_is_refused():
+def test_missing_column_is_rejected():
     with pytest.raises(ExportError) as caught:
         export_csv([{"name": "x"}], [Column("school_name", "School")])
 
@@ -346,7 +346,7 @@ def test_nan_is_written_blank():
     assert rows[1] == [""]
 
 
-def test_unknown_column_type_is_refused():
+def test_unknown_column_type_is_rejected():
     with pytest.raises(ValueError, match="use one of text, integer, decimal, percent"):
         Column("score", "Score", "float")
 
