@@ -35,7 +35,7 @@ class RawWarehouse:
         self.path = path
         self.con = duckdb.connect(str(path))
         create_raw_tables(self.con)
-        self._windows: dict[int, tuple[int, str]] = {}
+        self._windows: dict[int, tuple[str, date]] = {}
         self._links: dict[tuple[int, str], int] = {}
         self._last_response_seq = 0
 
@@ -133,7 +133,8 @@ class RawWarehouse:
     ) -> None:
         """Insert a survey window open for the spring term of academic_year."""
         start_year = int(academic_year[:4])
-        self._windows[window_id] = (school_id, bank_version)
+        opens_on = date(start_year + 1, 1, 6)
+        self._windows[window_id] = (bank_version, opens_on)
         self._insert(
             "survey_windows",
             [
@@ -141,7 +142,7 @@ class RawWarehouse:
                     window_id,
                     school_id,
                     academic_year,
-                    date(start_year + 1, 1, 6),
+                    opens_on,
                     date(start_year + 1, 3, 28),
                     bank_version,
                     LOADED_AT,
@@ -185,11 +186,12 @@ class RawWarehouse:
     ) -> int:
         """Insert a response and its answers, and return its response_seq.
 
-        answers maps a question_id to a scale value or to DONT_KNOW.
+        answers maps a question_id to a scale value or to DONT_KNOW. The response
+        is dated the day its window opens.
         """
         self._last_response_seq += 1
         response_seq = self._last_response_seq
-        _, bank_version = self._windows[window_id]
+        bank_version, opens_on = self._windows[window_id]
         self._insert(
             "responses",
             [
@@ -200,7 +202,7 @@ class RawWarehouse:
                     self._links.get((window_id, stakeholder_group)),
                     stakeholder_group,
                     bank_version,
-                    date(2025, 2, 3),
+                    opens_on,
                     year_group,
                     is_too_fast,
                     "survey",
