@@ -562,8 +562,9 @@ def load_demo(
 ) -> LoadSummary:
     """Store the demo schools, windows, responses and sign-ins, and commit.
 
-    Raises DemoLoadError when demo schools are stored already: delete them
-    first with delete_demo.
+    Raises DemoLoadError when demo schools are stored already (delete them
+    first with delete_demo) or a window cannot be created. The caller then
+    rolls the session back.
     """
     if is_demo_loaded(session):
         raise DemoLoadError(
@@ -604,22 +605,11 @@ def load_demo(
                 open_links[school.slug] = links
             for plan in school.groups:
                 questions, scale = banks[window.bank_version][plan.stakeholder_group]
+                link = links[plan.stakeholder_group]
                 for generated in generate_responses(
                     seed, school, plan, window, questions, scale, levels
                 ):
-                    response_rows.append(
-                        {
-                            "response_id": generated.response_id,
-                            "window_id": links[plan.stakeholder_group].window_id,
-                            "link_id": links[plan.stakeholder_group].link_id,
-                            "stakeholder_group": plan.stakeholder_group,
-                            "bank_version": window.bank_version,
-                            "submitted_on": generated.submitted_on,
-                            "year_group": generated.year_group,
-                            "is_too_fast": generated.is_too_fast,
-                            "source": "survey",
-                        }
-                    )
+                    response_rows.append(_response_row(generated, link, window))
                     answer_lists.append(generated.answers)
         summary.schools += 1
 
@@ -777,6 +767,22 @@ def _store_window(
             f"{', '.join(missing)}: give the school a phase that surveys them"
         )
     return links
+
+
+def _response_row(
+    generated: GeneratedResponse, link: SurveyLink, window: DemoWindow
+) -> dict:
+    return {
+        "response_id": generated.response_id,
+        "window_id": link.window_id,
+        "link_id": link.link_id,
+        "stakeholder_group": link.stakeholder_group,
+        "bank_version": window.bank_version,
+        "submitted_on": generated.submitted_on,
+        "year_group": generated.year_group,
+        "is_too_fast": generated.is_too_fast,
+        "source": "survey",
+    }
 
 
 def _insert_responses(

@@ -84,6 +84,7 @@ def demo_load_command(seed: int, replace: bool) -> None:
         f"{summary.codes_school} asks for a code; {len(summary.codes)} codes "
         f"are in {codes_path}"
     )
+    click.echo("The results pages show these answers after: imhars-pipeline run")
 
 
 @click.command("demo-info")
