@@ -59,6 +59,9 @@ bp = Blueprint("survey", __name__, url_prefix="/s")
 bp.record_once(lambda state: install_dev_server_log_filter())
 
 SESSION_KEY = "questionnaires"
+# Response ids of questionnaires the respondent discarded with "Start again".
+DISCARDED_KEY = "discarded_questionnaires"
+MAX_DISCARDED = 20
 FORM_MIMETYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 KIOSK_RETURN_SECONDS = 20
 
@@ -122,7 +125,7 @@ def start(token):
             )
         return _render_start(link, questionnaire, state, form)
     if action == "restart":
-        _forget_state(link)
+        _discard_state(link)
         return redirect(url_for(".start", token=link.token), 303)
 
     code_hash = None
@@ -276,7 +279,7 @@ def check(token):
     try:
         store_submission(get_db(), submission, questionnaire, today=london_today())
     except CodeAlreadyUsedError:
-        _finish(link)
+        _finish(link, sent=False)
         return _render("survey/code-used.html", link, questionnaire), 409
     except CodeRequiredError:
         flash("Enter your code to send your answers.")
@@ -341,10 +344,28 @@ def _saved_state(link: SurveyLink) -> QuestionnaireState | None:
 
 
 def _posted_state(link: SurveyLink) -> QuestionnaireState | None:
-    """Return the session's state, or the form's signed copy if the session lost it."""
-    state = _saved_state(link)
-    if state is not None:
-        return state
+    """Return the questionnaire a POST continues, or None if it continues none.
+
+    The session's state comes first, and a form from another questionnaire
+    run on this device continues nothing. The form's signed copy rebuilds a
+    lost session unless that questionnaire was sent or discarded, so that an
+    old form sent again from a shared device's history cannot bring back an
+    earlier respondent's answers.
+    """
+    saved = _saved_state(link)
+    posted = _signed_copy(link)
+    if saved is not None:
+        if posted is not None and posted.response_id != saved.response_id:
+            return None
+        return saved
+    if posted is None or posted.response_id in session.get(DISCARDED_KEY, []):
+        return None
+    if response_exists(get_db(), posted.response_id):
+        return None
+    return posted
+
+
+def _signed_copy(link: SurveyLink) -> QuestionnaireState | None:
     return read_progress(
         current_app.secret_key, link.token, request.form.get("progress")
     )
@@ -356,18 +377,37 @@ def _save_state(link: SurveyLink, state: QuestionnaireState) -> None:
     session[SESSION_KEY] = states
 
 
-def _forget_state(link: SurveyLink) -> None:
+def _forget_state(link: SurveyLink) -> QuestionnaireState | None:
     states = dict(session.get(SESSION_KEY) or {})
-    states.pop(link.token, None)
+    state = QuestionnaireState.from_dict(states.pop(link.token, None))
     session[SESSION_KEY] = states
+    return state
 
 
-def _finish(link: SurveyLink) -> None:
-    """End a respondent's questionnaire; a kiosk device also forgets everything else."""
-    if link.kiosk:
-        session.clear()
-    else:
+def _discard_state(link: SurveyLink) -> None:
+    """Forget an unsent questionnaire, and refuse its old forms from now on.
+
+    Only unsent ids are kept: the id of a sent response is stored with it,
+    so keeping it would tie this browser to that response.
+    """
+    state = _forget_state(link)
+    if state is not None:
+        discarded = session.get(DISCARDED_KEY, []) + [state.response_id]
+        session[DISCARDED_KEY] = discarded[-MAX_DISCARDED:]
+
+
+def _finish(link: SurveyLink, sent: bool = True) -> None:
+    """End a questionnaire; a kiosk device also forgets everything but the ids
+    of discarded questionnaires."""
+    if sent:
         _forget_state(link)
+    else:
+        _discard_state(link)
+    if link.kiosk:
+        discarded = session.get(DISCARDED_KEY, [])
+        session.clear()
+        if discarded:
+            session[DISCARDED_KEY] = discarded
 
 
 def _needs_code(link: SurveyLink, state: QuestionnaireState | None) -> bool:
@@ -387,10 +427,16 @@ def _start_or_continue(
 
 
 def _lost_state(link: SurveyLink):
-    current_app.logger.warning(
-        "questionnaire state missing", extra={"link_id": link.link_id}
-    )
-    flash("We could not find your earlier answers. Please start again.")
+    """Send a POST that continues no questionnaire to the start page.
+
+    Only a form without a valid signed copy lost answers; a form of a sent
+    or discarded questionnaire is just old.
+    """
+    if _signed_copy(link) is None:
+        current_app.logger.warning(
+            "questionnaire state missing", extra={"link_id": link.link_id}
+        )
+        flash("We could not find your earlier answers. Please start again.")
     return redirect(url_for(".start", token=link.token), 303)
 
 
@@ -403,6 +449,10 @@ def _reject_unexpected_fields(allowed: set[str]) -> None:
         raise BadRequest(f"content type {request.mimetype!r} is not a form")
     if request.files:
         raise BadRequest("the questionnaire takes no files")
+    # Every form the questionnaire renders has a CSRF token. Werkzeug parses a
+    # broken multipart body or a body that is not UTF-8 as an empty form.
+    if "csrf_token" not in request.form:
+        raise BadRequest("the form has no CSRF token field")
     for name in request.form:
         if name not in allowed:
             raise BadRequest(f"field {name[:60]!r} is not on this page")

@@ -280,7 +280,7 @@ def test_kiosk_submission_clears_session(client, survey, set_access, store):
 
     assert response.headers["Location"] == f"{pupil.base}/thank-you"
     with client.session_transaction() as session:
-        assert dict(session) == {}
+        assert dict(session) == {}, "a kiosk keeps nothing of the sent questionnaire"
     page = pupil.get("/thank-you")
     refresh = page.select_one("meta[http-equiv=refresh]").get("content")
     assert refresh == f"20;url={pupil.base}"
@@ -326,3 +326,59 @@ def test_non_kiosk_submission_keeps_other_questionnaires(client, survey):
 
     assert client.get(f"{parent.base}/page/1").status_code == 200
     assert Page.of(client.get(pupil.base)).select("button[value=restart]") == []
+
+
+def test_kiosk_old_form_sent_again_shows_no_answers(client, survey, set_access):
+    set_access(survey.link_ids["pupil_primary"], kiosk=True)
+    pupil = Respondent(client, survey.tokens["pupil_primary"])
+    pupil.start()
+    pupil.post_page("/year-group", {"year_group": "4"})
+    old_page = pupil.get("/page/1")
+    old_answers = dict.fromkeys(old_page.radio_names(), "3")
+    pupil.answer_all()
+    pupil.send()
+
+    response = pupil.post_page("/page/1", old_answers, page=old_page)
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == pupil.base
+    start = pupil.get()
+    assert start.select(".govuk-notification-banner") == []
+    assert start.select("button[value=restart]") == []
+    assert client.get(f"{pupil.base}/page/1").status_code == 302
+
+
+def test_discarded_questionnaire_old_form_ignored(client, survey, set_access):
+    set_access(survey.link_ids["pupil_primary"], kiosk=True)
+    pupil = Respondent(client, survey.tokens["pupil_primary"])
+    pupil.start()
+    pupil.post_page("/year-group", {"year_group": "4"})
+    old_page = pupil.get("/page/1")
+    data = pupil.get().hidden_fields()
+    client.post(pupil.base, data={**data, "action": "restart"})
+
+    response = pupil.post_page(
+        "/page/1", dict.fromkeys(old_page.radio_names(), "3"), page=old_page
+    )
+
+    assert response.headers["Location"] == pupil.base
+    assert client.get(f"{pupil.base}/page/1").status_code == 302
+
+
+def test_old_form_of_earlier_run_leaves_current_run(client, survey):
+    pupil = Respondent(client, survey.tokens["pupil_primary"])
+    pupil.start()
+    pupil.post_page("/year-group", {"year_group": "4"})
+    old_page = pupil.get("/page/1")
+    data = pupil.get().hidden_fields()
+    client.post(pupil.base, data={**data, "action": "restart"})
+    pupil.start()
+    pupil.post_page("/year-group", {"year_group": "6"})
+
+    response = pupil.post_page(
+        "/page/1", dict.fromkeys(old_page.radio_names(), "1"), page=old_page
+    )
+
+    assert response.headers["Location"] == pupil.base
+    assert pupil.get("/page/1").checked_values() == {}
+    assert pupil.get("/year-group").checked_values() == {"year_group": "6"}
