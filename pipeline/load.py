@@ -303,12 +303,15 @@ def _write(
     """Apply an extract to raw in one transaction, watermark included."""
     warehouse.begin()
     try:
-        deleted = _drop_deleted_responses(warehouse, extract.stored_response_seqs)
+        deleted = _drop_deleted_responses(
+            warehouse, extract.stored_response_seqs, watermark
+        )
         new_responses = _insert(warehouse, "responses", extract.responses)
         new_answers = _insert(warehouse, "answers", extract.answers)
         for table in REPLACED_TABLES:
             warehouse.execute(f"delete from raw.{table}")  # noqa: S608
             _insert(warehouse, table, extract.replaced_tables[table])
+        _check_appended_rows(warehouse, watermark, new_responses, new_answers)
         warehouse.execute(
             "update raw.load_state set last_response_seq = ?, loaded_at = now()",
             [extract.last_response_seq],
@@ -335,8 +338,36 @@ def _write(
     )
 
 
+def _check_appended_rows(
+    warehouse: duckdb.DuckDBPyConnection,
+    watermark: int,
+    new_responses: int,
+    new_answers: int,
+) -> None:
+    """Raise LoadError unless raw holds above the watermark only what was appended.
+
+    Rows above the watermark before this load would be duplicates or rows no
+    committed load wrote, for example from a tool run against raw.duckdb.
+    """
+    for table, appended in (("responses", new_responses), ("answers", new_answers)):
+        found = warehouse.execute(
+            f"select count(*) from raw.{table} where response_seq > ?",  # noqa: S608
+            [watermark],
+        ).fetchone()[0]
+        if found != appended:
+            raise LoadError(
+                f"raw.{table} has {found} rows above the watermark {watermark} "
+                f"after this load appended {appended}, so it held rows that no "
+                "load committed",
+                "delete var/warehouse/raw.duckdb; the next run reloads every "
+                "response from the store",
+            )
+
+
 def _drop_deleted_responses(
-    warehouse: duckdb.DuckDBPyConnection, stored_response_seqs: pa.Table
+    warehouse: duckdb.DuckDBPyConnection,
+    stored_response_seqs: pa.Table,
+    watermark: int,
 ) -> int:
     """Delete raw responses, and their answers, that the store no longer has.
 
@@ -350,7 +381,9 @@ def _drop_deleted_responses(
         warehouse.execute(
             "create temporary table deleted_response_seqs as "
             "select response_seq from raw.responses "
-            "anti join stored_response_seqs using (response_seq)"
+            "anti join stored_response_seqs using (response_seq) "
+            "where response_seq <= ?",
+            [watermark],
         )
     finally:
         warehouse.unregister("stored_response_seqs")

@@ -9,7 +9,7 @@ column's type back from DuckDB's catalog and casts to it (see
 
 # Bump when RAW_DDL changes: the load then drops the raw schema and reloads
 # every response from the operational store into the new tables.
-RAW_SCHEMA_VERSION = 2
+RAW_SCHEMA_VERSION = 3
 
 RAW_DDL = """
 create schema if not exists raw;
@@ -130,12 +130,14 @@ create table raw.responses (
     source varchar not null
 );
 
+-- No primary key: indexing millions of answers made a full load several
+-- times slower. The load checks the rows it appends instead, and dbt tests
+-- (response_seq, question_id) for uniqueness on every build.
 create table raw.answers (
     response_seq bigint not null,
     question_id varchar not null,
     value integer,
-    is_dont_know boolean not null,
-    primary key (response_seq, question_id)
+    is_dont_know boolean not null
 );
 
 -- The school self-review: ids, ratings and targets only. Evidence, provision

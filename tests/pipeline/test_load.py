@@ -141,33 +141,45 @@ def test_load_keeps_access_code_counts_only(settings, session, survey):
     assert columns == []
 
 
-def test_load_failure_leaves_raw_unchanged(settings, session, survey):
+PLANTED_ROWS = {
+    # Fails the check of appended rows at the end of the transaction.
+    "answers": "insert into raw_store.raw.answers values (?, 'pri-P1.1-a', 1, false)",
+    # Fails raw.responses' primary key while the responses are inserted.
+    "responses": "insert into raw_store.raw.responses "
+    "values (?, 'planted', 1, 1, 'pupil_primary', '2024.1', '2024-11-04', 4, "
+    "false, 'survey')",
+}
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [("answers", "rows above the watermark"), ("responses", "rolled back")],
+)
+def test_load_failure_leaves_raw_unchanged(settings, session, survey, table, message):
     add_responses(session, survey, 3)
     load_raw(settings.database_url, settings.raw_path)
     new_seqs = add_responses(session, survey, 4)
-    question_id = session.get(Response, new_seqs[-1]).answers[0].question_id
-    # A row planted where the load will insert the last new response's first
-    # answer makes the answers insert violate raw.answers' primary key.
+    # A row where the load will append the last new response: what a tool
+    # run against raw.duckdb, or a bug, could leave behind.
     with duckdb.connect(":memory:") as connection:
         connection.execute(f"attach '{settings.raw_path}' as raw_store")
-        connection.execute(
-            "insert into raw_store.raw.answers values (?, ?, 1, false)",
-            [new_seqs[-1], question_id],
-        )
+        connection.execute(PLANTED_ROWS[table], [new_seqs[-1]])
     before = raw_state(settings)
 
-    with pytest.raises(LoadError, match="rolled back"):
+    with pytest.raises(LoadError, match=message):
         load_raw(settings.database_url, settings.raw_path)
 
     assert raw_state(settings) == before
     with duckdb.connect(":memory:") as connection:
         connection.execute(f"attach '{settings.raw_path}' as raw_store")
         connection.execute(
-            "delete from raw_store.raw.answers where response_seq = ?", [new_seqs[-1]]
+            f"delete from raw_store.raw.{table} where response_seq = ?",
+            [new_seqs[-1]],
         )
     result = load_raw(settings.database_url, settings.raw_path)
     assert result.new_responses == 4
     assert raw_state(settings)["responses"] == 7
+    assert raw_state(settings)["answers"] == 7 * 21
     assert raw_state(settings)["watermark"] == new_seqs[-1]
 
 
