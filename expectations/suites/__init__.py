@@ -1,6 +1,6 @@
 """Every suite that validates the warehouse, raw tables first, then marts."""
 
-from . import marts, raw
+from . import marts, raw, self_review
 from .base import LAYERS, REGISTRY, FactUnavailableError, Suite, WarehouseFacts
 
 
@@ -16,4 +16,5 @@ __all__ = [
     "all_suites",
     "marts",
     "raw",
+    "self_review",
 ]

@@ -41,7 +41,13 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    StopValidation,
+    ValidationError,
+)
 from wtforms.widgets import HiddenInput
 
 from .. import report
@@ -164,6 +170,20 @@ def _edit_count_field(default: int | None = None) -> IntegerField:
         default=default,
         validators=[InputRequired(PAGE_OUT_OF_DATE)],
     )
+
+
+def _date_required(message: str):
+    """Require a date, leaving a 'must be a real date' error alone.
+
+    WTForms' DataRequired clears earlier errors, which would replace the
+    message about an impossible date with one asking for any date.
+    """
+
+    def validate(form, field):
+        if field.data is None and not field.process_errors:
+            raise StopValidation(message)
+
+    return validate
 
 
 def _text_length(thing: str) -> Length:
@@ -291,7 +311,7 @@ class NextStepForm(FlaskForm):
         description="For example, 15 9 2025",
         widget=GovDateInput(),
         invalid_value_message="Start date must be a real date",
-        validators=[DataRequired("Enter the start date")],
+        validators=[_date_required("Enter the start date")],
     )
     review_on = DateInputField(
         "Review date",
@@ -299,7 +319,7 @@ class NextStepForm(FlaskForm):
         description="When you will check whether it made a difference",
         widget=GovDateInput(),
         invalid_value_message="Review date must be a real date",
-        validators=[DataRequired("Enter the review date")],
+        validators=[_date_required("Enter the review date")],
     )
     expected_change = TextAreaField(
         "What change do you expect to see?",

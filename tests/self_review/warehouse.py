@@ -58,6 +58,18 @@ class SelfReviewWarehouse(RawWarehouse):
             )
         return self_review_id
 
+    def close(self) -> None:
+        """Date each response in its window, as the app does, then close."""
+        self.con.execute(
+            """
+            update raw.responses
+            set submitted_on = survey_windows.opens_on
+            from raw.survey_windows
+            where responses.window_id = survey_windows.window_id
+            """
+        )
+        super().close()
+
     def add_next_step(
         self,
         next_step_id: int,
@@ -97,6 +109,19 @@ def practice_components() -> dict[str, str]:
 
 def load_bank() -> dict:
     return yaml.safe_load(BANK_PATH.read_text())
+
+
+def question_ids(bank: dict, group: str) -> dict[str, list[str]]:
+    """Map each practice id to its questions for one group of a bank."""
+    questions: dict[str, list[str]] = {}
+    for bank_group in bank["groups"]:
+        if bank_group["group_id"] != group:
+            continue
+        for question in bank_group["questions"]:
+            questions.setdefault(question["practice_id"], []).append(
+                question["question_id"]
+            )
+    return questions
 
 
 def run_dbt(
