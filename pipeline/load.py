@@ -90,7 +90,7 @@ def load_raw(database_url: str, raw_path: Path) -> LoadResult:
     with duckdb.connect(":memory:") as warehouse:
         # Opened directly, raw.duckdb would be a catalog named raw, which makes
         # the schema name raw ambiguous; attached under another name it is not.
-        warehouse.execute(f"attach {sql_string(raw_path)} as raw_store")
+        _attach_raw(warehouse, raw_path)
         warehouse.execute("use raw_store")
         warehouse.execute("set TimeZone = 'UTC'")
         _prepare_raw_schema(warehouse)
@@ -111,6 +111,17 @@ def load_raw(database_url: str, raw_path: Path) -> LoadResult:
         result.last_response_seq,
     )
     return result
+
+
+def _attach_raw(warehouse: duckdb.DuckDBPyConnection, raw_path: Path) -> None:
+    try:
+        warehouse.execute(f"attach {sql_string(raw_path)} as raw_store")
+    except duckdb.IOException as error:
+        raise LoadError(
+            f"opening {raw_path} failed: {error}",
+            "close any other program that has raw.duckdb open (a DuckDB shell, "
+            "a notebook), then run the pipeline again",
+        ) from error
 
 
 def sql_string(path: Path) -> str:

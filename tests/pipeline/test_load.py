@@ -348,3 +348,26 @@ def test_load_killed_midway_leaves_raw_consistent(
     result = load_raw(settings.database_url, settings.raw_path)
     assert result.total_responses == MANY + 2
     assert raw_state(settings) == loaded
+
+
+def test_load_reports_raw_open_elsewhere(settings, session, survey):
+    load_raw(settings.database_url, settings.raw_path)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, duckdb; c = duckdb.connect(sys.argv[1]); "
+            "print('open', flush=True); sys.stdin.readline()",
+            str(settings.raw_path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    with holder.stdin, holder.stdout:
+        assert holder.stdout.readline() == "open\n"
+
+        with pytest.raises(LoadError, match="close any other program"):
+            load_raw(settings.database_url, settings.raw_path)
+
+    assert holder.wait(timeout=30) == 0
