@@ -43,6 +43,9 @@ GOOGLE_FORMS = ToolLayout(
     },
 )
 
+# NOTE: the zone of Microsoft Forms' exported times is not stated in the
+# file. They are read in the mapping's timezone (Europe/London by default);
+# a school whose tenant exports UTC should set timezone: UTC.
 MICROSOFT_FORMS = ToolLayout(
     tool="microsoft_forms",
     title="Microsoft Forms",
