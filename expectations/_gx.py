@@ -4,6 +4,7 @@ Every module of this package imports GX from here, so the environment variable
 is set before GX reads it.
 """
 
+import logging
 import os
 import warnings
 
@@ -26,6 +27,10 @@ with warnings.catch_warnings():
     )
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.expectations.row_conditions import Column
+
+# GX logs its set-up at INFO on every run (about 15 lines per validation,
+# none about the data); its warnings and errors still show.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 __all__ = [
     "Column",

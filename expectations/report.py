@@ -80,7 +80,8 @@ ul.rows { margin: 0; padding-left: 1.2rem; }
 <tbody>
 {% for suite in outcome.suites %}<tr>
 <td><a href="#{{ suite.name }}">{{ suite.name }}</a></td>
-<td>{{ suite.rows_read if suite.rows_read is not none else "not read" }}</td>
+<td>{{ "{:,}".format(suite.rows_read) if suite.rows_read is not none
+  else "not read" }}</td>
 <td>{{ suite.expectations | selectattr("success") | list | length }}
 of {{ suite.expectations | length }}</td>
 <td>{{ "%.2f" | format(suite.seconds) }}</td>
@@ -148,7 +149,7 @@ def _observed(expectation) -> str:
         return ""
     if expectation.element_count is not None:
         failing = expectation.unexpected_count or 0
-        return f"{failing} of {expectation.element_count} rows failing"
+        return f"{failing:,} of {expectation.element_count:,} rows failing"
     if expectation.observed_value is not None:
         return expectation.observed_value
     return ""

@@ -4,6 +4,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from ._gx import ExpectationValidationResult, gxe
 
 # Failing rows listed per expectation, in messages and in the report.
@@ -137,10 +139,17 @@ def _format_number(value) -> str:
 
 def convert_result(
     expectation: gxe.Expectation,
-    result: ExpectationValidationResult,
+    result: ExpectationValidationResult | None,
     row_key: tuple[str, ...],
 ) -> ExpectationOutcome:
-    """Convert a GX result; one that raised an exception counts as failed."""
+    """Convert a GX result; one that raised an exception or is missing fails."""
+    if result is None:
+        return ExpectationOutcome(
+            label=describe_expectation(expectation),
+            description=expectation.description or "",
+            success=False,
+            errors=["GX returned no result for this expectation"],
+        )
     details = result.result or {}
     errors = raised_exception_messages(result.exception_info)
     observed = details.get("observed_value")
@@ -209,10 +218,11 @@ def _format_row(row: dict, row_key: tuple[str, ...]) -> str:
 
 
 def _format_value(value) -> str:
-    if value is None or value == "<NA>":
+    if isinstance(value, list | tuple):
+        return "(" + ", ".join(_format_value(item) for item in value) + ")"
+    # GX passes pandas' missing values through, sometimes as the text "<NA>".
+    if value is None or value is pd.NA or (isinstance(value, str) and value == "<NA>"):
         return "null"
     if isinstance(value, float):
         return "null" if math.isnan(value) else _format_number(value)
-    if isinstance(value, list | tuple):
-        return "(" + ", ".join(_format_value(item) for item in value) + ")"
     return str(value)
