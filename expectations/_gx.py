@@ -11,6 +11,10 @@ import warnings
 # GX reads this at import time and would otherwise send usage events.
 os.environ["GX_ANALYTICS_ENABLED"] = "false"
 
+# GX logs its own set-up at INFO, about 200 lines per process and none
+# about the data. Its warnings and errors still show.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
 with warnings.catch_warnings():
     # GX Core 1.24.1 imports the standard library's sre_constants and
     # sre_parse modules (datasource/fluent/data_connector/
@@ -28,9 +32,10 @@ with warnings.catch_warnings():
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.expectations.row_conditions import Column
 
-# GX logs its set-up at INFO on every run (about 15 lines per validation,
-# none about the data); its warnings and errors still show.
-logging.getLogger("great_expectations").setLevel(logging.WARNING)
+# GX Core 1.24.1 sets this module's logger to INFO when it is imported.
+logging.getLogger("great_expectations.data_context.types.base").setLevel(
+    logging.WARNING
+)
 
 __all__ = [
     "Column",
