@@ -118,7 +118,7 @@ def _run_suites(database_path: Path) -> list[SuiteOutcome]:
 
 
 def _create_context():
-    """Create an in-memory GX context that writes nothing to disk."""
+    """Create an in-memory GX context, which keeps no files."""
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     return context
