@@ -1,8 +1,8 @@
 """Copy the operational store (SQLite) into raw.duckdb, schema raw.
 
 Responses and answers are appended by response_seq above the watermark in
-raw.load_state. The reference tables, schools, rolls, windows, links and
-access code counts are replaced whole. Every change of a run, watermark
+raw.load_state. Every other table (REPLACED_TABLES in raw_schema) is
+replaced whole. Every change of a run, watermark
 included, is committed in one DuckDB transaction: a crash at any point leaves
 raw.duckdb as the previous run committed it, and the next run loads the same
 rows again.
