@@ -2,10 +2,9 @@
 
 Responses and answers are appended by response_seq above the watermark in
 raw.load_state. Every other table (REPLACED_TABLES in raw_schema) is
-replaced whole. Every change of a run, watermark
-included, is committed in one DuckDB transaction: a crash at any point leaves
-raw.duckdb as the previous run committed it, and the next run loads the same
-rows again.
+replaced whole. Every change of a run, watermark included, is committed in
+one DuckDB transaction: a crash at any point leaves raw.duckdb as the
+previous run committed it, and the next run loads the same rows again.
 
 SQLite is read through adbc_driver_sqlite, which returns Arrow tables that
 DuckDB inserts in bulk.
