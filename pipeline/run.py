@@ -39,6 +39,8 @@ class RunSummary:
 
 def run_pipeline(settings: PipelineSettings, run_id: int) -> RunSummary:
     """Run every step for run_id; call only while holding the pipeline lock."""
+    # TODO: prune old reports/run-<id>.* and logs/run-<id>.log files; each
+    # run adds a few small files there and nothing removes them yet.
     remove_leftover_builds(settings.build_dir)
     with _step("load"):
         loaded = load_raw(settings.database_url, settings.raw_path)
