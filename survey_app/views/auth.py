@@ -32,6 +32,12 @@ bp = Blueprint("auth", __name__)
 
 SIGN_IN_FAILED = "Enter a correct email address and password"
 FORM_EXPIRED = "This page expired, so nothing was sent. Try again"
+# The staff sections, in the order of the service navigation.
+NAVIGATION = (
+    ("results.index", "Results"),
+    ("self_review.index", "Self-review"),
+    ("survey_admin.links", "Survey links"),
+)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -138,28 +144,19 @@ def _forbid_caching_staff_pages(response):
 
 @bp.app_context_processor
 def _navigation():
-    """Give signed-in pages the service navigation: results, survey links, sign out."""
+    """Give signed-in pages the service navigation, ending with a sign-out button."""
     if g.get("user") is None:
         return {}
 
-    endpoint = request.endpoint or ""
+    blueprint = request.blueprint or ""
     items = [
         {
-            "href": url_for("results.index"),
-            "text": "Results",
-            "active": endpoint.startswith("results."),
+            "href": url_for(endpoint),
+            "text": text,
+            "active": blueprint == endpoint.split(".")[0],
         }
+        for endpoint, text in NAVIGATION
     ]
-    # The questionnaire's staff pages register this endpoint; until they do,
-    # the link is left out rather than pointing nowhere.
-    if "survey.links" in current_app.view_functions:
-        items.append(
-            {
-                "href": url_for("survey.links"),
-                "text": "Survey links",
-                "active": endpoint == "survey.links",
-            }
-        )
     items.append({"html": _sign_out_button()})
     return {"navigation_items": items}
 

@@ -326,10 +326,11 @@ def test_signed_in_navigation_links(client, make_user):
     page = Page.of(client.get("/sign-out"))
 
     links = page.select(".govuk-service-navigation a")
-    assert [(link.get("href"), text_of(link)) for link in links][0] == (
-        "/results",
-        "Results",
-    )
+    assert [(link.get("href"), text_of(link)) for link in links] == [
+        ("/results", "Results"),
+        ("/self-review", "Self-review"),
+        ("/survey-links", "Survey links"),
+    ]
     button_form = page.select_one(".govuk-service-navigation form")
     assert button_form.get("action") == "/sign-out"
     assert button_form.find(".//button").text == "Sign out"
