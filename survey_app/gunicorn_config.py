@@ -19,8 +19,8 @@ bind = os.environ.get("IMHARS_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 accesslog = "-"
 errorlog = "-"
-# %(U)s is the URL path without the query string; %(r)s, %(h)s, %(a)s,
-# %(f)s and %(t)s are left out on purpose.
+# %(U)s is the URL path without the query string. The request line %(r)s,
+# address %(h)s, user agent %(a)s, referrer %(f)s and time %(t)s are left out.
 access_log_format = '"%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 forwarded_allow_ips = os.environ.get("IMHARS_FORWARDED_ALLOW_IPS", "127.0.0.1")
 

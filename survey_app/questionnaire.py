@@ -46,7 +46,7 @@ AUDIENCES = {
     "staff": "staff",
     "governor": "governors",
 }
-# Page headings that children understand; adults see the component titles.
+# Page headings that children understand. Adults see the component titles.
 PUPIL_PAGE_TITLES = {
     "C1": "Being at school",
     "C2": "Getting on with others",
@@ -212,7 +212,7 @@ class QuestionnaireState:
 
     answers maps question ids to '1'..'points' or DONT_KNOW. year_group is
     None until a pupil answers it, then a year like '5' or PREFER_NOT_TO_SAY.
-    started_at is the Unix time the first question page was shown; it is used
+    started_at is the Unix time the first question page was shown. It is used
     to flag implausibly fast submissions and is never stored.
     """
 
@@ -292,8 +292,8 @@ def read_progress(
     return QuestionnaireState.from_dict(payload.get("state"))
 
 
-# Forms. Every questionnaire form carries the signed progress field; the
-# views reject any other field they did not render.
+# Forms. Every questionnaire form carries the signed progress field, and the
+# views reject any field they did not render.
 
 
 class ProgressForm(FlaskForm):
@@ -301,7 +301,7 @@ class ProgressForm(FlaskForm):
 
 
 class StartForm(FlaskForm):
-    """The start page's form; access_code is used only on 'codes' links."""
+    """The start page's form. access_code is used only on 'codes' links."""
 
     access_code = StringField(
         "Your code",

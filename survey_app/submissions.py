@@ -20,15 +20,15 @@ from .questionnaire import DONT_KNOW, Questionnaire
 
 
 class CodeAlreadyUsedError(Exception):
-    """The access code was spent by another submission; nothing was stored."""
+    """The access code was spent by another submission, so nothing was stored."""
 
 
 class CodeRequiredError(Exception):
-    """The link asks for access codes but the submission has none."""
+    """The link requires an access code but the submission has none."""
 
 
 class InvalidSubmissionError(ValueError):
-    """The submission does not fit the questionnaire; nothing was stored."""
+    """The submission does not fit the questionnaire, so nothing was stored."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def store_submission(
     questionnaire: Questionnaire,
     today: date | None = None,
 ) -> bool:
-    """Store a submission in one transaction; return False if it was stored before.
+    """Store a submission in one transaction, or return False if it is stored.
 
     Raises CodeAlreadyUsedError when the link's code is already spent,
     CodeRequiredError when the link needs a code and none was given, and
@@ -126,7 +126,7 @@ def store_submission(
 
 def _begin_write(session: Session) -> None:
     """Take SQLite's write lock before reading, so two submissions of one
-    response_id run one after the other and the second sees the first."""
+    response_id run one after the other and the second finds the first."""
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -161,10 +161,10 @@ def _check_submission(submission: Submission, questionnaire: Questionnaire) -> N
             f"{questionnaire.stakeholder_group}"
         )
     expected = {question.question_id for question in questionnaire.questions}
-    given = set(submission.answers)
-    if given != expected:
-        missing = sorted(expected - given)
-        unknown = sorted(given - expected)
+    answered = set(submission.answers)
+    if answered != expected:
+        missing = sorted(expected - answered)
+        unknown = sorted(answered - expected)
         raise InvalidSubmissionError(
             f"answers do not match bank {questionnaire.bank_version} for "
             f"{questionnaire.stakeholder_group}: missing {missing or 'none'}, "

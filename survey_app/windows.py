@@ -13,7 +13,7 @@ import secrets
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .calendar import academic_year_bounds, london_today
@@ -82,11 +82,11 @@ def create_school(
             raise ValueError(
                 f"URN {urn!r} is not valid: a DfE unique reference number has 6 digits"
             )
-        taken = session.scalar(select(School).where(School.urn == urn))
-        if taken is not None:
+        existing = session.scalar(select(School).where(School.urn == urn))
+        if existing is not None:
             raise ValueError(
-                f"URN {urn} already belongs to school {taken.school_id} "
-                f"({taken.name}): use that school"
+                f"URN {urn} already belongs to school {existing.school_id} "
+                f"({existing.name}): use that school"
             )
     school = School(name=name, phase=phase, urn=urn, is_demo=is_demo)
     session.add(school)
@@ -124,8 +124,8 @@ def create_window(
     """Add a school's survey window for one academic year, with one link per group.
 
     The window opens on 1 September and closes on 31 August unless dates are
-    given; both must fall inside the academic year. Without bank_version the
-    newest stored question bank is used.
+    given, and both dates must fall inside the academic year. Without
+    bank_version the newest stored question bank is used.
     """
     school = session.get(School, school_id)
     if school is None:
@@ -219,8 +219,8 @@ def _new_token(session: Session) -> str:
     """Return a random link token that no stored link uses."""
     while True:
         token = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
-        taken = session.scalar(select(SurveyLink).where(SurveyLink.token == token))
-        if taken is None:
+        existing = session.scalar(select(SurveyLink).where(SurveyLink.token == token))
+        if existing is None:
             return token
 
 
@@ -240,9 +240,9 @@ def set_access(
 ) -> SurveyLink:
     """Set how respondents get in through a link, and its group's number on roll.
 
-    mode 'open' lets anyone with the link answer; 'codes' asks each respondent
-    for a single-use code. kiosk sends a shared device back to a fresh start
-    page after each submission.
+    Mode 'open' lets anyone with the link answer, and 'codes' requires a
+    single-use code from each respondent. kiosk sends a shared device back to
+    a fresh start page after each submission.
     """
     if mode not in ACCESS_MODES:
         raise ValueError(
@@ -341,20 +341,6 @@ def normalise_access_code(text: str) -> str | None:
 def hash_access_code(code: str, pepper: bytes) -> str:
     """Return the stored hash of a code: HMAC-SHA-256 with the pepper, in hex."""
     return hmac.new(pepper, code.encode(), hashlib.sha256).hexdigest()
-
-
-def find_unspent_code(session: Session, link: SurveyLink, code_hash: str) -> bool:
-    """Return whether an unspent code with this hash belongs to the link."""
-    count = session.scalar(
-        select(func.count())
-        .select_from(AccessCode)
-        .where(
-            AccessCode.code_hash == code_hash,
-            AccessCode.link_id == link.link_id,
-            AccessCode.is_spent.is_(False),
-        )
-    )
-    return bool(count)
 
 
 def window_status(window: SurveyWindow, today: date | None = None) -> WindowStatus:

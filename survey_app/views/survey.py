@@ -90,6 +90,9 @@ def _render_unavailable(error: SurveyUnavailableError):
 @bp.errorhandler(BadRequest)
 def _render_bad_request(error: BadRequest):
     token = (request.view_args or {}).get("token")
+    current_app.logger.warning(
+        "questionnaire request rejected: %s", error.description, extra={"token": token}
+    )
     return render_template("survey/bad-request.html", token=token), 400
 
 
@@ -279,6 +282,9 @@ def check(token):
     try:
         store_submission(get_db(), submission, questionnaire, today=london_today())
     except CodeAlreadyUsedError:
+        current_app.logger.warning(
+            "access code already spent", extra={"link_id": link.link_id}
+        )
         _finish(link, sent=False)
         return _render("survey/code-used.html", link, questionnaire), 409
     except CodeRequiredError:
@@ -397,8 +403,8 @@ def _discard_state(link: SurveyLink) -> None:
 
 
 def _finish(link: SurveyLink, sent: bool = True) -> None:
-    """End a questionnaire; a kiosk device also forgets everything but the ids
-    of discarded questionnaires."""
+    """End a questionnaire. A kiosk device also clears its session, keeping only
+    the ids of discarded questionnaires."""
     if sent:
         _forget_state(link)
     else:
@@ -429,8 +435,8 @@ def _start_or_continue(
 def _lost_state(link: SurveyLink):
     """Send a POST that continues no questionnaire to the start page.
 
-    Only a form without a valid signed copy lost answers; a form of a sent
-    or discarded questionnaire is just old.
+    Only a form without a valid signed copy lost answers. A form of a sent or
+    discarded questionnaire is just old, so it gets no message.
     """
     if _signed_copy(link) is None:
         current_app.logger.warning(

@@ -133,7 +133,7 @@ class CodesForm(FlaskForm):
 @bp.get("/survey-links")
 @login_required(*STAFF_ROLES)
 def links():
-    """Send a school user to their school's links; list schools for others."""
+    """Send a school user to their school's links, and list schools for others."""
     if g.user.role == "school":
         return redirect(url_for(".school_links", school_id=g.user.school_id))
     schools = get_db().scalars(select(School).order_by(School.name)).all()
@@ -244,7 +244,7 @@ def codes(school_id, link_id):
     """Issue a batch of codes and show them once, as a sheet of slips to print.
 
     The sheet is the POST's response, not a redirect: the codes exist only in
-    this response, so a refresh asks the browser to send the form again,
+    this response. A refresh makes the browser offer to send the form again,
     which issues a new batch.
     """
     link = _school_link(school_id, link_id)

@@ -18,7 +18,7 @@ from .pages import Page, check_page
 
 @dataclass(frozen=True)
 class SurveyInfo:
-    """A school with one window; tokens and link ids by stakeholder group."""
+    """A school with one window, and its link tokens and ids by stakeholder group."""
 
     school_id: int
     window_id: int
@@ -77,7 +77,7 @@ def survey(make_survey) -> SurveyInfo:
 
 @pytest.fixture
 def set_access(app):
-    """Change a link's access settings; returns nothing."""
+    """Change a link's access settings."""
 
     def change(link_id: int, mode="open", kiosk=False, number_on_roll=None):
         with app.app_context():
@@ -190,7 +190,7 @@ class Respondent:
         return response
 
     def submit(self):
-        """Start, answer everything and send; return the final POST's response."""
+        """Start, answer everything and send, and return the last POST's response."""
         response = self.start()
         assert response.status_code == 303
         self.answer_all()

@@ -184,8 +184,8 @@ def test_kiosk_back_button_shows_no_answers(
     page.get_by_role("button", name="Send my answers").click()
     expect(page.locator("h1")).to_have_text("Your answers have been sent")
     expect(page.get_by_role("button", name="Next person")).to_be_visible()
-    # The page goes back to the start by itself; axe's meta-refresh rule
-    # flags exactly that, which kiosk mode needs ("Stay on this page" stops it).
+    # The page goes back to the start by itself, which kiosk mode needs and
+    # axe's meta-refresh rule flags. "Stay on this page" turns it off.
     assert_accessible(axe, page, allowed=frozenset({"meta-refresh"}))
 
     cache_misses = 0
@@ -193,8 +193,8 @@ def test_kiosk_back_button_shows_no_answers(
         try:
             page.go_back()
         except PlaywrightError as error:
-            # The entry of page 1 as it answered a POST (with its errors):
-            # chromium shows its own error page rather than resend the form.
+            # Page 1 with its errors came from a POST, so chromium will not
+            # show it from its cache and shows an error page of its own.
             assert "ERR_CACHE_MISS" in str(error)
             cache_misses += 1
         assert page.locator("input[type=radio]:checked").count() == 0
