@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from . import self_review as service
 from . import warehouse
 from .calendar import LONDON
+from .charts import Point, PointGroup, interval_chart
 from .models import STAKEHOLDER_GROUPS, School, SelfReview
 
 READINGS = ("blind_spot", "hidden_strength", "no_clear_gap", "suppressed")
@@ -266,118 +267,63 @@ def read_impacts(school_id: int, academic_year: str) -> Impacts:
 # Chart
 
 
-CHART_WIDTH = 640
-CHART_LABEL_WIDTH = 190
-CHART_RIGHT_MARGIN = 20
-CHART_ROW_HEIGHT = 30
-CHART_TOP = 10
-CHART_AXIS_HEIGHT = 34
-READING_COLOURS = {
-    "blind_spot": "#d4351c",
-    "hidden_strength": "#00703c",
-    "no_clear_gap": "#1d70b8",
-}
-SELF_REVIEW_COLOUR = "#0b0c0c"
-
-
-def _x(score: float) -> float:
-    plot_width = CHART_WIDTH - CHART_LABEL_WIDTH - CHART_RIGHT_MARGIN
-    return round(CHART_LABEL_WIDTH + plot_width * max(0, min(score, 100)) / 100, 1)
-
-
 def comparison_chart_svg(
     comparisons: Comparisons, component: service.ComponentInfo
 ) -> Markup:
     """Draw one component's self-review score beside each group's score and
-    95% interval, as inline SVG with a text alternative.
+    95% interval, as inline SVG (charts.interval_chart) with a text alternative.
 
-    The dashed line marks the self-review score, so a group whose interval
-    lies wholly left of it (a blind spot) or right of it (a hidden strength)
-    shows at a glance. Colour repeats the reading given in the table and is
-    never the only cue.
+    A group whose whole interval lies left of the self-review dot is a blind
+    spot, and one whose interval lies right of it a hidden strength. The
+    table beside the chart gives the same figures and readings.
     """
-    labels = service.STAKEHOLDER_LABELS
     rows = comparisons.for_component(component.component_id)
     self_score = comparisons.self_score("component", component.component_id)
-    n_rows = 1 + len(rows)
-    height = CHART_TOP + n_rows * CHART_ROW_HEIGHT + CHART_AXIS_HEIGHT
-    chart_id = f"chart-{component.component_id}"
-    parts = [
-        f'<svg class="app-chart" role="img" aria-labelledby="{chart_id}-title '
-        f'{chart_id}-desc" viewBox="0 0 {CHART_WIDTH} {height}" '
-        f'width="100%" preserveAspectRatio="xMinYMin meet" '
-        f'font-family="arial, sans-serif" font-size="14">',
-        f'<title id="{chart_id}-title">{escape(component.title)}: self-review '
-        "and stakeholder scores</title>",
-        f'<desc id="{chart_id}-desc">'
-        f"{escape(_chart_description(rows, self_score, labels))}</desc>",
+    points = [
+        Point(
+            label="Self-review",
+            value=self_score,
+            value_text=format_score(self_score),
+            missing_text="Not rated",
+        )
     ]
-    plot_bottom = CHART_TOP + n_rows * CHART_ROW_HEIGHT
-    for tick in (0, 25, 50, 75, 100):
-        x = _x(tick)
-        parts.append(
-            f'<line x1="{x}" y1="{CHART_TOP}" x2="{x}" y2="{plot_bottom}" '
-            'stroke="#b1b4b6" stroke-width="1"/>'
-        )
-        parts.append(
-            f'<text x="{x}" y="{plot_bottom + 18}" text-anchor="middle" '
-            f'fill="#0b0c0c">{tick}</text>'
-        )
-    parts.append(
-        f'<text x="{_x(50)}" y="{plot_bottom + 33}" text-anchor="middle" '
-        'fill="#0b0c0c" font-size="12">Score, 0 to 100</text>'
-    )
-
-    y = CHART_TOP + CHART_ROW_HEIGHT / 2
-    parts.append(_row_label(y, "Self-review"))
-    if self_score is not None:
-        x = _x(self_score)
-        parts.append(
-            f'<line x1="{x}" y1="{CHART_TOP}" x2="{x}" y2="{plot_bottom}" '
-            f'stroke="{SELF_REVIEW_COLOUR}" stroke-width="1.5" '
-            'stroke-dasharray="4 3"/>'
-        )
-        parts.append(
-            f'<path d="M {x} {y - 8} L {x + 8} {y} L {x} {y + 8} L {x - 8} {y} Z" '
-            f'fill="{SELF_REVIEW_COLOUR}"/>'
-        )
-
     for row in rows:
-        y += CHART_ROW_HEIGHT
-        group = labels.get(row["stakeholder_group"], row["stakeholder_group"])
-        parts.append(_row_label(y, group))
+        label = service.STAKEHOLDER_LABELS.get(
+            row["stakeholder_group"], row["stakeholder_group"]
+        )
         if row["is_suppressed"] or row["group_score"] is None:
-            parts.append(
-                f'<text x="{_x(0) + 4}" y="{y + 5}" fill="#505a5f" '
-                'font-style="italic">Suppressed: too few responses</text>'
+            points.append(
+                Point(label=label, value=None, missing_text="Suppressed: too few")
             )
             continue
-        colour = READING_COLOURS.get(row["gap_reading"], "#1d70b8")
-        if row["ci_lower"] is not None and row["ci_upper"] is not None:
-            parts.append(
-                f'<line x1="{_x(row["ci_lower"])}" y1="{y}" '
-                f'x2="{_x(row["ci_upper"])}" y2="{y}" stroke="{colour}" '
-                'stroke-width="3"/>'
+        points.append(
+            Point(
+                label=label,
+                value=row["group_score"],
+                lower=row["ci_lower"],
+                upper=row["ci_upper"],
+                value_text=format_score(row["group_score"]),
             )
-        parts.append(
-            f'<circle cx="{_x(row["group_score"])}" cy="{y}" r="6" fill="{colour}"/>'
         )
-    parts.append("</svg>")
-    # Every text in parts went through escape() above.
-    return Markup("".join(parts))  # noqa: S704
-
-
-def _row_label(y: float, text: str) -> str:
-    return (
-        f'<text x="{CHART_LABEL_WIDTH - 10}" y="{y + 5}" text-anchor="end" '
-        f'fill="#0b0c0c">{escape(text)}</text>'
+    return interval_chart(
+        [
+            PointGroup(
+                heading=f"{component.component_id} {component.title}", points=points
+            )
+        ],
+        chart_id=f"chart-{component.component_id}",
+        title=f"{component.component_id} {component.title}: self-review and "
+        "stakeholder scores",
+        description=_chart_description(rows, self_score),
     )
 
 
-def _chart_description(rows, self_score, labels) -> str:
+def _chart_description(rows: list[dict], self_score: float | None) -> str:
     sentences = [f"Self-review score {format_score(self_score)}."]
     for row in rows:
-        group = labels.get(row["stakeholder_group"], row["stakeholder_group"])
+        group = service.STAKEHOLDER_LABELS.get(
+            row["stakeholder_group"], row["stakeholder_group"]
+        )
         if row["is_suppressed"]:
             sentences.append(f"{group}: suppressed, too few responses.")
             continue

@@ -626,6 +626,13 @@ def submit(
             )
         raise StaleEditError(last_change(session, self_review.self_review_id))
 
+    # Read the ratings inside the write transaction, past any copies the
+    # session loaded before it.
+    session.scalars(
+        select(PracticeRating)
+        .where(PracticeRating.self_review_id == self_review.self_review_id)
+        .execution_options(populate_existing=True)
+    ).all()
     session.refresh(self_review)
     missing = unrated_practice_ids(self_review)
     if missing:
