@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-# GOV.UK Frontend palette; each has at least 3:1 contrast with white, and
-# every dot is labelled, so colour is never the only way to tell groups apart.
+# Colours of the GOV.UK Frontend palette, each with at least 3:1 contrast
+# with white. Every dot is also labelled, so colour is never the only way to
+# tell the groups apart.
 SERIES_COLOURS = ("#1d70b8", "#00703c", "#4c2c92", "#912b88", "#505a5f")
 TEXT_COLOUR = "#0b0c0c"
 SECONDARY_TEXT_COLOUR = "#484949"

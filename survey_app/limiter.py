@@ -32,7 +32,7 @@ def client_key() -> str:
 
 
 def email_key() -> str:
-    """Key the limit by the email address entered, hashed so storage holds no emails."""
+    """Key the limit by the email entered, hashed so the storage contains no emails."""
     email = request.form.get("email", "").strip().lower()
     digest = hashlib.sha256(email.encode()).hexdigest()
     return f"sign-in-email:{digest}"

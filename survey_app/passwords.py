@@ -35,8 +35,9 @@ def verify_password(password_hash: str, password: str) -> bool:
 def verify_dummy_password(password: str) -> bool:
     """Spend the same time as verify_password, for an email that has no account.
 
-    Without this, a sign-in attempt for an unknown email would return tens of
-    milliseconds sooner, and the delay would tell who has an account.
+    Without this, a sign-in attempt for an unknown email would return sooner
+    by the time of one Argon2 verification, and the delay would tell who has
+    an account.
     """
     global _dummy_hash
     if _dummy_hash is None:

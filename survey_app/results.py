@@ -605,7 +605,7 @@ def hidden_text(figure: Figure, threshold: int) -> str:
     """Return the words shown in place of a suppressed figure.
 
     Zero and nine respondents read the same. A cell hidden only so that a
-    smaller one cannot be worked out by subtraction says so.
+    smaller one cannot be worked out by subtraction gets its own reason.
     """
     if figure.suppression_reason == "complementary":
         return "Hidden so that a smaller group’s figures cannot be worked out"

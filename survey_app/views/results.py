@@ -2,11 +2,12 @@
 
 A school user sees only their own school; borough and admin users choose a
 school. Every page takes the school id from the signed-in user or from the
-URL and passes it to require_school_access before any query, so a school
-user asking for another school's id gets 404 whether it comes from the path
-or the query string.
+URL and passes it to require_school_access before any query. A school user
+who asks for another school's id, in the path or in the query string, gets
+404.
 """
 
+import re
 from contextlib import contextmanager
 
 import duckdb
@@ -41,6 +42,7 @@ bp = Blueprint("results", __name__)
 FORM_EXPIRED = "This page expired, so nothing was sent. Try again"
 # Reflected back in a message, so cut to the length of a real year label.
 MAX_YEAR_LENGTH = 7
+TERMINAL_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 @bp.get("/results")
@@ -351,8 +353,10 @@ def _shorten(text: str, limit: int = 80) -> str:
 def _update_panel(school_id: int, year: str | None) -> dict:
     """Return the newest pipeline run and the form of the Update results button."""
     runs = latest_runs(get_db(), limit=1)
+    newest_run = runs[0] if runs else None
     return {
-        "newest_run": runs[0] if runs else None,
+        "newest_run": newest_run,
+        "run_message": _plain_text(newest_run.message if newest_run else None),
         "update_form": UpdateResultsForm(),
         "update_action": url_for(
             "results.update",
@@ -361,6 +365,13 @@ def _update_panel(school_id: int, year: str | None) -> dict:
         ),
         "show_run_message": g.user.role in ("borough", "admin"),
     }
+
+
+def _plain_text(message: str | None) -> str | None:
+    """Drop terminal colour codes, which dbt's messages can carry."""
+    if message is None:
+        return None
+    return TERMINAL_ESCAPE.sub("", message)
 
 
 @bp.context_processor

@@ -44,12 +44,13 @@ def marts(published_path) -> PublishedMarts:
 def published(schools, marts):
     """The two schools' figures, published. Their distinctive values:
 
-    Hilltop 2024/25: pupils 48 (C1 62.4, interval 55.4-69.4), parents 9
-    (suppressed, with a score of 93.3 left in the row), staff linked but 0
-    responses, governors 12 (alpha 0.55); pupils' key stages suppressed, with
-    scores from 81 up left in their rows.
-    Hilltop 2023/24: pupils 30 (C1 55.0). Riverside 2024/25: pupils 77 (C1 38.6,
-    interval 31.3-45.9) with key stages 3 to 5 visible, parents 15.
+    - Hilltop 2024/25: pupils 48 (C1 62.4, interval 55.4-69.4). Parents 9,
+      suppressed, with a score of 93.3 left in the row. Staff linked, with
+      no responses. Governors 12 (alpha 0.55). The pupils' key stages are
+      suppressed, with scores from 81 up left in their rows.
+    - Hilltop 2023/24: pupils 30 (C1 55.0).
+    - Riverside 2024/25: pupils 77 (C1 38.6, interval 31.3-45.9), with key
+      stages 3 to 5 visible. Parents 15.
     """
     marts.add_school(HILLTOP, "Hilltop Primary", "primary")
     marts.add_school(RIVERSIDE, "Riverside Academy", "secondary")

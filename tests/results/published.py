@@ -1,10 +1,10 @@
 """A hand-made published warehouse with the marts' columns, for page tests.
 
-The real pipeline builds published.duckdb in tens of seconds; most results
-tests need exact, chosen figures instead (a cell of 9, a cell of 0, another
-school's distinctive score), so they write the marts directly here. The
-columns and types are those of the dbt marts; the end-to-end test checks the
-pages against a file the real pipeline built.
+The real pipeline takes a minute or more to build published.duckdb. Most
+results tests need exact, chosen figures instead (a cell of 9, a cell of 0,
+another school's distinctive score), so they write the marts directly here.
+The columns and types are those of the dbt marts, and the end-to-end tests
+in test_results_pipeline.py read pages built from the real pipeline's file.
 """
 
 import os

@@ -69,7 +69,7 @@ def test_table_has_groups_as_columns(published, sign_in_as, client):
     assert rows[0] == "C1 School ethos and environment"
 
 
-def test_school_user_cannot_see_other_school_by_url(published, sign_in_as, client):
+def test_other_school_by_url_not_found(published, sign_in_as, client):
     sign_in_as("school")
 
     for path in (
@@ -83,7 +83,7 @@ def test_school_user_cannot_see_other_school_by_url(published, sign_in_as, clien
         assert "39 (31–46)" not in response.get_data(as_text=True)
 
 
-def test_school_user_cannot_see_other_school_by_field(published, sign_in_as, client):
+def test_other_school_by_field_not_found(published, sign_in_as, client):
     sign_in_as("school")
 
     for path in (
@@ -99,7 +99,7 @@ def test_school_user_cannot_see_other_school_by_field(published, sign_in_as, cli
         assert "39 (31–46)" not in response.get_data(as_text=True)
 
 
-def test_school_user_cannot_update_as_other_school(published, sign_in_as, client):
+def test_update_for_other_school_not_found(published, sign_in_as, client):
     sign_in_as("school")
     token = csrf_token(client, "/results")
 
@@ -120,7 +120,7 @@ def test_school_user_may_name_own_school(published, sign_in_as, client):
     assert page.text("h1") == "Results for Hilltop Primary"
 
 
-def test_school_user_of_other_school_sees_only_theirs(published, sign_in_as, client):
+def test_second_school_sees_only_its_own(published, sign_in_as, client):
     sign_in_as("school", RIVERSIDE)
 
     page = check_page(client.get("/results"))
@@ -155,7 +155,7 @@ def test_admin_user_sees_any_school(published, sign_in_as, client):
     assert text_of(cell(page, "C1 ", "pupil_primary")).startswith("62 (55–69)")
 
 
-def test_unknown_school_is_not_found_for_borough(published, sign_in_as, client):
+def test_unknown_school_not_found(published, sign_in_as, client):
     sign_in_as("borough")
 
     assert client.get("/schools/999/results").status_code == 404
@@ -228,7 +228,7 @@ def test_chart_draws_unsuppressed_cells_only(published, sign_in_as, client):
     assert "62 (55–69)" in texts
 
 
-def test_default_year_is_newest_with_figures(published, sign_in_as, client):
+def test_default_year_newest_with_figures(published, sign_in_as, client):
     sign_in_as("school")
 
     page = check_page(client.get("/results"))
@@ -254,7 +254,7 @@ def test_unknown_year_redirects_with_message(published, sign_in_as, client):
     )
 
 
-def test_unknown_year_message_is_cut_and_escaped(published, sign_in_as, client):
+def test_unknown_year_message_escaped(published, sign_in_as, client):
     sign_in_as("school")
 
     response = client.get(
@@ -331,7 +331,7 @@ def test_update_button_posts_with_school_and_year(published, sign_in_as, client)
     assert form.get("action") == f"/results/update?school={HILLTOP}&year=2023/24"
 
 
-def test_no_published_warehouse_says_no_results(schools, sign_in_as, client):
+def test_no_warehouse_says_no_results(schools, sign_in_as, client):
     sign_in_as("school")
 
     page = check_page(client.get("/results"))
@@ -375,7 +375,7 @@ def test_component_page_shows_practices(published, sign_in_as, client):
     assert len(practices) == 6
 
 
-def test_component_page_marks_practices_not_asked(published, sign_in_as, client):
+def test_component_marks_practices_not_asked(published, sign_in_as, client):
     sign_in_as("school")
 
     page = check_page(client.get("/results/components/C2"))
@@ -444,7 +444,7 @@ def test_unknown_component_is_not_found(published, sign_in_as, client):
     assert client.get("/results/components/C9").status_code == 404
 
 
-def test_component_links_keep_role_form(published, sign_in_as, client):
+def test_component_links_for_borough(published, sign_in_as, client):
     sign_in_as("borough")
 
     page = check_page(client.get(f"/schools/{HILLTOP}/results"))
@@ -475,7 +475,7 @@ def test_validation_report_for_borough_only(app, published, sign_in_as, client):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_validation_report_missing_is_not_found(published, sign_in_as, client):
+def test_missing_report_not_found(published, sign_in_as, client):
     sign_in_as("admin")
 
     assert client.get("/results/validation-report").status_code == 404
