@@ -363,6 +363,8 @@ def _update_panel(school_id: int, year: str | None) -> dict:
             school=school_id if g.user.role != "school" else None,
             year=year,
         ),
+        # Run messages and the validation report can name other schools'
+        # rows, so only users who see every school get them.
         "show_run_message": g.user.role in ("borough", "admin"),
     }
 

@@ -296,7 +296,9 @@ def test_failed_run_message_for_borough_only(app, published, sign_in_as, client)
 
     assert "Update failed" in school_page.text("#update-status")
     assert "critical checks" not in school_page.html
+    assert school_page.select("a[href='/results/validation-report']") == []
     assert "2 critical checks failed" in borough_page.text("#update-status")
+    assert len(borough_page.select("a[href='/results/validation-report']")) == 1
 
 
 def test_running_run_is_shown(app, published, sign_in_as, client):
