@@ -32,7 +32,7 @@ def create_migrated_app(var_dir):
 
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory):
-    """An app whose store holds the demo borough of DEFAULT_SEED on TODAY.
+    """An app whose store contains the demo borough of DEFAULT_SEED on TODAY.
 
     Shared by a module's tests, which must only read it.
     """

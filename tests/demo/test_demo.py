@@ -458,11 +458,11 @@ def test_load_takes_seconds(app):
         load_demo(get_db(), today=TODAY)
         elapsed = time.perf_counter() - started
 
-    # About 2 s on a 2-core machine; inserting row by row took far longer.
+    # About 2 s on an idle 2-core machine, and up to 9 s on a busy one.
     assert elapsed < 15
 
 
-def test_demo_load_command_twice_changes_nothing(app, runner):
+def test_demo_load_twice_changes_nothing(app, runner):
     first = runner.invoke(args=["demo-load"])
     with app.app_context():
         before = table_counts(get_db())
@@ -480,7 +480,7 @@ def test_demo_load_command_twice_changes_nothing(app, runner):
     assert before["schools"] == 6
 
 
-def test_demo_load_command_writes_codes(app, runner):
+def test_demo_load_writes_codes(app, runner):
     result = runner.invoke(args=["demo-load"])
     codes_file = Path(app.config["VAR_DIR"]) / "demo-access-codes.txt"
     codes = re.findall(
