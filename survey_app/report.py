@@ -249,7 +249,8 @@ def read_impacts(school_id: int, academic_year: str) -> Impacts:
             target_practice_id, stakeholder_group, indicator_level,
             component_id, practice_id, is_targeted, impact_status, baseline_n,
             baseline_score, follow_up_n, follow_up_score, score_change,
-            change_ci_lower, change_ci_upper, is_beyond_chance
+            change_ci_lower, change_ci_upper, is_beyond_chance,
+            baseline_bank_version, follow_up_bank_version
         from marts.next_step_impacts
         where school_id = ? and academic_year = ?
         order by next_step_id, is_targeted desc, component_id, practice_id
