@@ -1,0 +1,19 @@
+"""Fixtures for the security tests: the shared demo world and copies of it."""
+
+import pytest
+
+from .demo_world import WorldCopy, demo_world
+
+
+@pytest.fixture(scope="session")
+def world_template(tmp_path_factory):
+    """The session's demo world, built by the real pipeline on first use."""
+    return demo_world(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def world(world_template, tmp_path_factory):
+    """A module's copy of the demo world, with CSRF checks on."""
+    copy = WorldCopy(world_template, tmp_path_factory.mktemp("world"))
+    yield copy
+    copy.close()
