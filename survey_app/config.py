@@ -3,11 +3,17 @@
 import os
 from pathlib import Path
 
+import click
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-class ConfigurationError(RuntimeError):
-    """A required setting is missing or invalid."""
+class ConfigurationError(click.ClickException, RuntimeError):
+    """A required setting is missing or invalid.
+
+    A ClickException, so that `flask` and the other commands print the
+    message as "Error: ..." and exit with status 1 instead of a traceback.
+    """
 
 
 def _var_dir() -> Path:
