@@ -85,6 +85,8 @@ class RouteCase:
     # False for routes whose URL names no school's object, and for survey
     # links, which are capabilities: whoever has the token may answer.
     school_scoped: bool = True
+    # False for files: PDF, SVG and CSS.
+    is_html: bool = True
 
     @property
     def key(self) -> tuple[str, str]:
@@ -246,6 +248,7 @@ ROUTES = (
         PUBLIC,
         values=lambda world, school: {"filename": "govuk/app.css"},
         school_scoped=False,
+        is_html=False,
     ),
     RouteCase(
         "govuk_assets",
@@ -253,6 +256,7 @@ ROUTES = (
         PUBLIC,
         values=lambda world, school: {"filename": "app.css"},
         school_scoped=False,
+        is_html=False,
     ),
     # Sign-in and sign-out
     RouteCase("auth.sign_in", "GET", PUBLIC),
@@ -349,12 +353,30 @@ ROUTES = (
         changes_store=True,
     ),
     RouteCase("self_review.report_page", "GET", SCHOOL_A_READ, values=previous_review),
-    RouteCase("self_review.report_pdf", "GET", SCHOOL_A_READ, values=previous_review),
-    RouteCase("self_review.report_stylesheet", "GET", PUBLIC),
+    RouteCase(
+        "self_review.report_pdf",
+        "GET",
+        SCHOOL_A_READ,
+        values=previous_review,
+        is_html=False,
+    ),
+    RouteCase(
+        "self_review.report_stylesheet",
+        "GET",
+        PUBLIC,
+        school_scoped=False,
+        is_html=False,
+    ),
     # Survey links, QR codes, posters, access settings and codes
     RouteCase("survey_admin.links", "GET", STAFF),
     RouteCase("survey_admin.school_links", "GET", SCHOOL_A_READ, values=school_values),
-    RouteCase("survey_admin.qr_code", "GET", SCHOOL_A_READ, values=link_values),
+    RouteCase(
+        "survey_admin.qr_code",
+        "GET",
+        SCHOOL_A_READ,
+        values=link_values,
+        is_html=False,
+    ),
     RouteCase("survey_admin.poster", "GET", SCHOOL_A_READ, values=link_values),
     RouteCase("survey_admin.access", "GET", SCHOOL_A_READ, values=link_values),
     RouteCase(
@@ -374,7 +396,13 @@ ROUTES = (
         form=codes_form,
         changes_store=True,
     ),
-    RouteCase("survey_admin.print_css", "GET", PUBLIC),
+    RouteCase(
+        "survey_admin.print_css",
+        "GET",
+        PUBLIC,
+        school_scoped=False,
+        is_html=False,
+    ),
     # The questionnaire: anyone with a link's token may answer. A response is
     # stored only by a complete questionnaire (tests/survey and the property
     # tests cover that), so these POSTs change the session only.
