@@ -7,7 +7,6 @@ school (g.user.school_id). Borough and admin users name a school with the
 survey_app.self_review and redirects or renders.
 """
 
-from datetime import date
 
 from flask import (
     Blueprint,
@@ -846,7 +845,7 @@ def report_pdf(year_slug):
         abort(404)
     html = render_template("report/report.html", report=content, for_pdf=True)
     pdf = report.render_pdf(html)
-    filename = f"self-review-{year_slug}-{date.today().isoformat()}.pdf"
+    filename = f"self-review-{year_slug}-{london_today().isoformat()}.pdf"
     return Response(
         pdf,
         mimetype="application/pdf",
