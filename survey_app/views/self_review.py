@@ -7,7 +7,6 @@ school (g.user.school_id). Borough and admin users name a school with the
 survey_app.self_review and redirects or renders.
 """
 
-
 from flask import (
     Blueprint,
     Response,
