@@ -7,12 +7,15 @@ user agent, no referrer and no query string, only the method, the URL path,
 the status and the size. It keeps no time either: the time of a POST to a
 questionnaire's check page would give each response a submission time,
 which the store deliberately keeps only as a date. Answers travel in POST
-bodies, which neither server logs.
+bodies, which neither server logs. The app's own log lines have no time
+for the same reason: a warning about a questionnaire request would date it.
 """
 
 import logging
 import os
 import re
+
+from flask.logging import default_handler
 
 wsgi_app = "survey_app:create_app()"
 bind = os.environ.get("IMHARS_BIND", "127.0.0.1:8000")
@@ -23,6 +26,9 @@ errorlog = "-"
 # address %(h)s, user agent %(a)s, referrer %(f)s and time %(t)s are left out.
 access_log_format = '"%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 forwarded_allow_ips = os.environ.get("IMHARS_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# Flask's default format without its leading %(asctime)s.
+APP_LOG_FORMAT = "%(levelname)s in %(module)s: %(message)s"
 
 # Werkzeug's development server (flask run, used by make run) prefixes each
 # request line with "<address> - - [<time>] ".
@@ -49,3 +55,12 @@ def install_dev_server_log_filter() -> None:
     logger = logging.getLogger("werkzeug")
     if not any(isinstance(item, AnonymousRequestLogFilter) for item in logger.filters):
         logger.addFilter(AnonymousRequestLogFilter())
+
+
+def install_app_log_format() -> None:
+    """Format the app's log lines without a time, on Flask's default handler.
+
+    The handler is the one Flask adds when no logging is configured; a
+    deployment that configures logging chooses its own format.
+    """
+    default_handler.setFormatter(logging.Formatter(APP_LOG_FORMAT))

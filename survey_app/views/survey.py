@@ -23,7 +23,7 @@ from werkzeug.exceptions import BadRequest
 
 from ..calendar import london_today
 from ..db import get_db
-from ..gunicorn_config import install_dev_server_log_filter
+from ..gunicorn_config import install_app_log_format, install_dev_server_log_filter
 from ..models import AccessCode, SurveyLink
 from ..questionnaire import (
     PREFER_NOT_TO_SAY,
@@ -56,7 +56,13 @@ from ..windows import (
 )
 
 bp = Blueprint("survey", __name__, url_prefix="/s")
-bp.record_once(lambda state: install_dev_server_log_filter())
+
+
+@bp.record_once
+def _anonymise_logs(state) -> None:
+    install_dev_server_log_filter()
+    install_app_log_format()
+
 
 SESSION_KEY = "questionnaires"
 # Response ids of questionnaires the respondent discarded with "Start again".
