@@ -92,8 +92,8 @@ class GunicornServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def client(self, user_agent: str = "security-tests") -> "Client":
-        return Client(self.port, user_agent)
+    def client(self, user_agent: str = "security-tests", **kwargs) -> "Client":
+        return Client(self.port, user_agent, **kwargs)
 
 
 @dataclass
@@ -101,6 +101,13 @@ class Reply:
     status: int
     headers: http.client.HTTPMessage
     body: str
+
+    @property
+    def status_code(self) -> int:
+        return self.status
+
+    def get_data(self, as_text: bool = True) -> str:
+        return self.body
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name)
@@ -110,16 +117,25 @@ class Reply:
 
 
 class Client:
-    """An HTTP client for 127.0.0.1 that keeps the session cookie."""
+    """An HTTP client for 127.0.0.1 that keeps the session cookie.
 
-    def __init__(self, port: int, user_agent: str):
+    query is added to every path, and headers to every request. get and post
+    take the arguments of Flask's test client, so tests/security/respondent.py
+    can drive it.
+    """
+
+    def __init__(self, port: int, user_agent: str, query: str = "", headers=None):
         self.port = port
         self.user_agent = user_agent
+        self.query = query
+        self.headers = headers or {}
         self.session_cookie: str | None = None
 
     def request(self, method: str, path: str, form=None, headers=None) -> Reply:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        sent = {"User-Agent": self.user_agent, **(headers or {})}
+        if self.query:
+            path = f"{path}{'&' if '?' in path else '?'}{self.query}"
+        sent = {"User-Agent": self.user_agent, **self.headers, **(headers or {})}
         body = None
         if form is not None:
             body = urlencode(form, doseq=True)
@@ -142,5 +158,5 @@ class Client:
     def get(self, path: str, headers=None) -> Reply:
         return self.request("GET", path, headers=headers)
 
-    def post(self, path: str, form, headers=None) -> Reply:
-        return self.request("POST", path, form=form, headers=headers)
+    def post(self, path: str, form=None, headers=None, data=None) -> Reply:
+        return self.request("POST", path, form=form or data or {}, headers=headers)
