@@ -1,6 +1,6 @@
 """Every suite that validates the warehouse, raw tables first, then marts."""
 
-from . import marts, raw, self_review
+from . import borough, marts, raw, self_review
 from .base import LAYERS, REGISTRY, FactUnavailableError, Suite, WarehouseFacts
 
 
@@ -14,6 +14,7 @@ __all__ = [
     "Suite",
     "WarehouseFacts",
     "all_suites",
+    "borough",
     "marts",
     "raw",
     "self_review",
