@@ -78,6 +78,10 @@ def store_submission(
             session.rollback()
             return False
         if needs_code:
+            # TODO: SQLite's write-ahead log keeps this update and the
+            # response's insert in one transaction's frames, which links the
+            # code to the response for anyone with a copy of imhars.sqlite-wal
+            # (tests/privacy/test_access_codes.py).
             spent = session.execute(
                 update(AccessCode)
                 .where(
