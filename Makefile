@@ -76,7 +76,10 @@ soak: install assets browser
 	IMHARS_ENV=test $(BIN)/pytest -m soak
 
 ## bench: measure intake and pipeline against same-run baselines; writes BENCHMARKS.md
+## (BENCH_QUICK=1 for a short run; bench/__main__.py lists the BENCH_* settings)
 bench: install assets
+	@command -v wrk >/dev/null && command -v hey >/dev/null || { apt-get update -qq && \
+		apt-get install -y -qq wrk hey >/dev/null; }
 	$(BIN)/python -m bench
 
 format: install
