@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from .crash import crash_point
 from .errors import PipelineError
 
 logger = logging.getLogger(__name__)
@@ -64,14 +65,23 @@ def run_dbt_build(
     environment = {
         **os.environ,
         "IMHARS_DBT_DATABASE": str(database_path.resolve()),
+        # dbt_invoke ends itself when this process ends (see end_with_parent).
+        "IMHARS_PIPELINE_PID": str(os.getpid()),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     logger.info("dbt build on %s", database_path)
     # dbt's progress goes to stderr with the pipeline's log, so that stdout
     # carries only the command's result.
-    completed = subprocess.run(  # noqa: S603 - fixed argv, no shell
-        command, env=environment, stdout=STDERR_FILENO, check=False
-    )
+    with subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+        command, env=environment, stdout=STDERR_FILENO
+    ) as process:
+        try:
+            crash_point("dbt build")
+            returncode = process.wait()
+        except BaseException:
+            # As subprocess.run does: an interrupted build must not go on.
+            process.kill()
+            raise
 
     next_action = (
         f"fix the dbt project in {project_dir} or the data it rejects (dbt's log "
@@ -79,8 +89,7 @@ def run_dbt_build(
     )
     if not summary_path.exists():
         raise BuildError(
-            f"dbt ended with exit status {completed.returncode} before reporting "
-            "a result",
+            f"dbt ended with exit status {returncode} before reporting a result",
             next_action,
         )
     summary = json.loads(summary_path.read_text(encoding="utf-8"))

@@ -10,7 +10,10 @@ lock until the pipeline exits. In a child process the file is closed when
 the child ends, and dbt's global state stays out of the pipeline.
 """
 
+import ctypes
 import json
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -20,6 +23,10 @@ FAILED_STATUSES = {"error", "fail", "runtime error"}
 
 # dbt's full message stays in its log; the summary keeps the start of it.
 MAX_MESSAGE_CHARACTERS = 400
+
+# The pipeline process that started this one (set by pipeline.build).
+PARENT_PID_VARIABLE = "IMHARS_PIPELINE_PID"
+PR_SET_PDEATHSIG = 1
 
 
 def summarise(result) -> dict:
@@ -45,8 +52,26 @@ def _failed_nodes(run_result) -> list[str]:
     return failures
 
 
+def end_with_parent() -> None:
+    """Have Linux send this process SIGKILL when the pipeline process ends.
+
+    Without it, a pipeline killed during the build leaves dbt running, and
+    that dbt writes to dbt-target/ and logs/ while the next run builds.
+    """
+    parent_pid = os.environ.get(PARENT_PID_VARIABLE)
+    if parent_pid is None or not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != int(parent_pid):
+        # The pipeline ended before prctl took effect.
+        sys.exit("the pipeline process ended before dbt started")
+
+
 def main(argv: list[str]) -> int:
     """Invoke dbt with argv[1:], write the summary to argv[0], return 0 or 1."""
+    end_with_parent()
     from dbt.cli.main import dbtRunner
 
     summary_path, *dbt_arguments = argv

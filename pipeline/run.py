@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .build import copy_raw, run_dbt_build
+from .crash import crash_point
 from .errors import PipelineError
 from .load import LoadResult, load_raw
 from .publish import Publication, publish_build, remove_build, remove_leftover_builds
@@ -57,6 +58,7 @@ def run_pipeline(settings: PipelineSettings, run_id: int) -> RunSummary:
             )
         with _step("validation"):
             validate_build(build_path, settings.reports_dir, run_id)
+            crash_point("validation")
         with _step("publish"):
             published_at = publish_build(
                 build_path,
