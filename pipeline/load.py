@@ -11,6 +11,7 @@ DuckDB inserts in bulk.
 """
 
 import logging
+import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,6 +23,7 @@ import pyarrow as pa
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from .crash import crash_point
 from .errors import PipelineError
 from .raw_schema import (
     RAW_DDL,
@@ -95,12 +97,16 @@ def load_raw(database_url: str, raw_path: Path) -> LoadResult:
         _prepare_raw_schema(warehouse)
         watermark = _read_watermark(warehouse)
         extract = _extract(sqlite_path, watermark)
+        if _deletes_responses(warehouse, extract, watermark):
+            _compaction_marker(raw_path).touch()
         result = _write(warehouse, extract, watermark)
         # Fold the write-ahead log into the file, so that copying raw.duckdb
         # alone copies everything committed.
         warehouse.execute("checkpoint raw_store")
         warehouse.execute("use memory")
         warehouse.execute("detach raw_store")
+    if _compaction_marker(raw_path).exists():
+        _compact(raw_path)
 
     logger.info(
         "loaded %d new responses and %d answers, removed %d, up to response_seq %d",
@@ -112,15 +118,58 @@ def load_raw(database_url: str, raw_path: Path) -> LoadResult:
     return result
 
 
+def _compaction_marker(raw_path: Path) -> Path:
+    return raw_path.with_name(raw_path.name + ".compact-pending")
+
+
+def _deletes_responses(
+    warehouse: duckdb.DuckDBPyConnection, extract: _Extract, watermark: int
+) -> bool:
+    """Return whether raw has loaded responses that the store no longer has."""
+    loaded = warehouse.execute(
+        "select count(*) from raw.responses where response_seq <= ?", [watermark]
+    ).fetchone()[0]
+    return loaded > extract.stored_response_seqs.num_rows
+
+
+def _compact(raw_path: Path) -> None:
+    """Rewrite raw.duckdb into a new file that contains no deleted rows.
+
+    DuckDB marks deleted rows and keeps their bytes in the file, and every
+    build and published file starts as a byte copy of raw.duckdb. A load
+    that deletes responses first leaves a marker file, which goes once the
+    rewrite is in place, so a run killed in between rewrites at its next load.
+    """
+    compacted = raw_path.with_name(raw_path.name + ".compacting")
+    compacted.unlink(missing_ok=True)
+    with duckdb.connect(":memory:") as connection:
+        connection.execute(f"attach {sql_string(raw_path)} as raw_store (read_only)")
+        connection.execute(f"attach {sql_string(compacted)} as compacted")
+        connection.execute("copy from database raw_store to compacted")
+        connection.execute("detach compacted")
+        connection.execute("detach raw_store")
+    with open(compacted, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(compacted, raw_path)
+    _compaction_marker(raw_path).unlink()
+    logger.info("rewrote %s without the deleted responses", raw_path)
+
+
 def _attach_raw(warehouse: duckdb.DuckDBPyConnection, raw_path: Path) -> None:
     try:
         warehouse.execute(f"attach {sql_string(raw_path)} as raw_store")
     except duckdb.IOException as error:
-        raise LoadError(
-            f"opening {raw_path} failed: {error}",
-            "close any other program that has raw.duckdb open (a DuckDB shell, "
-            "a notebook), then run the pipeline again",
-        ) from error
+        if "Could not set lock" in str(error):
+            next_action = (
+                "close any other program that has raw.duckdb open (a DuckDB "
+                "shell, a notebook), then run the pipeline again"
+            )
+        else:
+            next_action = (
+                f"make {raw_path.parent} writable and give it free space, then "
+                "run the pipeline again"
+            )
+        raise LoadError(f"opening {raw_path} failed: {error}", next_action) from error
 
 
 def sql_string(path: Path) -> str:
@@ -327,16 +376,17 @@ def _write(
             [extract.last_response_seq],
         )
         total = warehouse.execute("select count(*) from raw.responses").fetchone()[0]
+        crash_point("load")
         warehouse.commit()
     except duckdb.Error as error:
-        warehouse.rollback()
+        _rollback(warehouse)
         raise LoadError(
             f"writing raw.duckdb failed and was rolled back: {error}",
             "fix the cause named above and run the pipeline again; raw.duckdb "
             "is as the last successful load left it",
         ) from error
     except BaseException:
-        warehouse.rollback()
+        _rollback(warehouse)
         raise
 
     return LoadResult(
@@ -346,6 +396,18 @@ def _write(
         last_response_seq=extract.last_response_seq,
         total_responses=total,
     )
+
+
+def _rollback(warehouse: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the load's transaction, unless a failed commit already ended it.
+
+    A commit that cannot write the WAL (a full or read-only disk) ends the
+    transaction itself, and rolling back again would hide that error.
+    """
+    try:
+        warehouse.rollback()
+    except duckdb.TransactionException:
+        logger.info("the failed commit already ended the load's transaction")
 
 
 def _check_appended_rows(

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from .crash import crash_point
 from .errors import PipelineError
 
 logger = logging.getLogger(__name__)
@@ -64,7 +65,8 @@ def publish_build(
     try:
         published_at = _record_publication(build_path, publication)
         _fsync_file(build_path)
-        _keep_previous(published_path, previous_dir)
+        _keep_previous(published_path, previous_dir, build_path, publication)
+        crash_point("publish")
         os.replace(build_path, published_path)
         _fsync_directory(published_path.parent)
     except (OSError, duckdb.Error) as error:
@@ -105,15 +107,30 @@ def _record_publication(build_path: Path, publication: Publication) -> datetime:
     return published_at
 
 
-def _keep_previous(published_path: Path, previous_dir: Path) -> None:
+def _keep_previous(
+    published_path: Path,
+    previous_dir: Path,
+    build_path: Path,
+    publication: Publication,
+) -> None:
     """Hard-link the current published file into previous_dir and prune old ones.
 
     A hard link leaves the published file's content, inode and mtime as they
-    are, so readers see no change.
+    are, so readers see no change. When the current file contains responses that
+    the build no longer has (deleted from the store, by the retention command
+    say), it is not kept and the older files go too: rolling back to any of
+    them would publish deleted responses again.
     """
     try:
         status = published_path.stat()
     except FileNotFoundError:
+        return
+
+    if _holds_deleted_responses(
+        published_path, build_path, publication.last_response_seq
+    ):
+        for old_path in previous_dir.glob("published-*.duckdb"):
+            old_path.unlink()
         return
 
     previous_dir.mkdir(parents=True, exist_ok=True)
@@ -124,6 +141,50 @@ def _keep_previous(published_path: Path, previous_dir: Path) -> None:
     previous_files = sorted(previous_dir.glob("published-*.duckdb"), reverse=True)
     for old_path in previous_files[KEEP_PREVIOUS:]:
         old_path.unlink()
+
+
+def _holds_deleted_responses(
+    published_path: Path, build_path: Path, last_response_seq: int
+) -> bool:
+    """Return whether the published file has responses, up to the build's
+    watermark, that the build lacks, or cannot be read to tell.
+
+    A file without raw.responses (as in the pipeline's tests) has none.
+    """
+    with duckdb.connect(":memory:") as connection:
+        connection.execute(
+            f"attach {_sql_string(build_path)} as build_file (read_only)"
+        )
+        try:
+            connection.execute(
+                f"attach {_sql_string(published_path)} as current_file (read_only)"
+            )
+            deleted = connection.execute(
+                "select count(*) from current_file.raw.responses "
+                "where response_seq <= ? and response_seq not in "
+                "(select response_seq from build_file.raw.responses)",
+                [last_response_seq],
+            ).fetchone()[0]
+        except duckdb.CatalogException:
+            return False
+        except duckdb.Error as error:
+            logger.warning(
+                "not keeping %s for rollback: reading it failed: %s",
+                published_path,
+                error,
+            )
+            return True
+    if deleted:
+        logger.info(
+            "not keeping earlier published files for rollback: they contain %d "
+            "responses deleted from the store",
+            deleted,
+        )
+    return deleted > 0
+
+
+def _sql_string(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def remove_build(build_path: Path) -> None:
