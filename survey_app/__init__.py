@@ -1,8 +1,9 @@
 """The survey app: anonymous questionnaires, school results and administration."""
 
-from flask import Flask, render_template, send_from_directory
+from flask import Flask, current_app, render_template, send_from_directory
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from sqlalchemy.exc import OperationalError
 
 from . import auth, cli, db, limiter, security
 from .config import load_config
@@ -48,11 +49,24 @@ def _register_views(app: Flask) -> None:
 def _register_error_pages(app: Flask) -> None:
     for status in (400, 403, 404, 405, 413, 429, 500, 503):
         app.register_error_handler(status, _render_error)
+    app.register_error_handler(OperationalError, _render_store_unavailable)
 
 
 def _render_error(error):
     status = getattr(error, "code", 500) or 500
     return render_template(f"errors/{status}.html", error=error), status
+
+
+def _render_store_unavailable(error: OperationalError):
+    """Respond with 503 when the store cannot be read or written.
+
+    The causes are a full or read-only disk, or a lock held past the busy
+    timeout. The failed transaction stored nothing, and a respondent's
+    answers stay in their session to send again.
+    """
+    # Only SQLite's message: the statement's parameters can hold answers.
+    current_app.logger.error("operational store unavailable: %s", error.orig)
+    return render_template("errors/503.html", error=None), 503
 
 
 def _serve_govuk_assets(app: Flask) -> None:
