@@ -18,9 +18,9 @@ def init_app(app: Flask) -> None:
 
 
 def _command_modules():
-    from .commands import demo, imports, users, windows
+    from .commands import demo, imports, operations, users, windows
 
-    return (demo, users, windows, imports)
+    return (demo, users, windows, imports, operations)
 
 
 @click.command("db-upgrade")
