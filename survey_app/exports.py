@@ -348,6 +348,9 @@ def suppression_note(reason: str | None, disclosure_threshold: int) -> str:
             f"Suppressed: hidden so that a group of fewer than "
             f"{disclosure_threshold} responses cannot be worked out"
         )
+    if reason == "too_few_schools":
+        # A borough figure of one or two schools would show each school's own.
+        return "Suppressed: built from too few schools"
     return f"Suppressed: fewer than {disclosure_threshold} responses"
 
 

@@ -1,0 +1,552 @@
+"""Read the borough's published figures: across schools, by year, and their change.
+
+For borough and admin users only; the views check the role before calling.
+Borough figures come from the borough marts, which blank every figure of a
+suppressed row, and each school's own figures from the school marts, as its
+results pages show them. A school cell that nobody answered has no mart row
+and comes back hidden, like a small one.
+
+Each function returns what a page shows, and the matching *_rows function
+returns the same table as rows for an export: mart columns, with
+is_suppressed and suppression_reason, so the export can check that no
+hidden figure leaks.
+"""
+
+from dataclasses import dataclass, field
+
+from .models import STAKEHOLDER_GROUPS
+from .results import GROUP_TITLES, HIDDEN, Figure
+
+# The scope of a borough figure: every school, or the schools of one phase.
+PHASE_TITLES = {
+    "all": "All schools",
+    "primary": "Primary schools",
+    "secondary": "Secondary schools",
+    "special": "Special schools",
+    "all_through": "All-through schools",
+}
+PHASES = tuple(PHASE_TITLES)
+# Score bands of the heat map, as (lowest score, label); each cell also
+# shows its number, so the shading is never the only cue.
+SCORE_BANDS = ((0, "0 to 19"), (20, "20 to 39"), (40, "40 to 59"), (60, "60 to 79"))
+SCORE_BANDS += ((80, "80 to 100"),)
+
+
+@dataclass(frozen=True)
+class Settings:
+    disclosure_threshold: int
+    minimum_schools: int
+
+
+@dataclass(frozen=True)
+class BoroughFigure:
+    """A published borough figure; every figure is None when it is suppressed."""
+
+    is_suppressed: bool
+    suppression_reason: str | None = None
+    n_schools: int | None = None
+    n_respondents: int | None = None
+    score: float | None = None
+    ci_lower: float | None = None
+    ci_upper: float | None = None
+    pct_positive: float | None = None
+
+
+# A borough figure with no mart row: no respondent in any school of the scope.
+NO_FIGURE = BoroughFigure(is_suppressed=True, suppression_reason="below_threshold")
+
+
+@dataclass(frozen=True)
+class Change:
+    """The change of a borough figure since the year before.
+
+    status is compared, suppressed, not_comparable (no question in common)
+    or no_previous_year (no figure for the year before).
+    """
+
+    status: str
+    previous_academic_year: str | None = None
+    n_questions_compared: int = 0
+    n_questions_total: int = 0
+    is_partial: bool = False
+    n_respondents_previous: int | None = None
+    n_respondents: int | None = None
+    score_change: float | None = None
+    ci_lower: float | None = None
+    ci_upper: float | None = None
+    is_significant: bool | None = None
+    suppression_reason: str | None = None
+
+
+NO_PREVIOUS_YEAR = Change(status="no_previous_year")
+
+
+@dataclass(frozen=True)
+class SchoolRow:
+    """One school's own figures for each component, as its results show them."""
+
+    school_id: int
+    name: str
+    phase: str
+    figures: dict[str, Figure] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ResponseRow:
+    """Responses and the response rate of a school, or of the borough."""
+
+    name: str
+    is_suppressed: bool
+    suppression_reason: str | None
+    n_responses: int | None
+    number_on_roll: int | None
+    response_rate: float | None
+    n_schools: int | None = None
+    n_schools_surveyed: int | None = None
+
+
+# Choices
+
+
+def published_settings(cursor) -> Settings:
+    """Return the disclosure threshold and the fewest schools of a borough figure."""
+    row = cursor.execute(
+        "select disclosure_threshold, minimum_schools from marts.borough_settings"
+    ).fetchone()
+    return Settings(disclosure_threshold=row[0], minimum_schools=row[1])
+
+
+def academic_years(cursor) -> list[str]:
+    """Return the academic years with borough figures, newest first."""
+    rows = cursor.execute(
+        "select distinct academic_year from marts.borough_indicators order by 1 desc"
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def stakeholder_groups(cursor, academic_year: str) -> list[str]:
+    """Return the groups with borough figures in a year, in the usual order."""
+    rows = cursor.execute(
+        "select distinct stakeholder_group from marts.borough_indicators"
+        " where academic_year = ?",
+        [academic_year],
+    ).fetchall()
+    present = {row[0] for row in rows}
+    return [group for group in STAKEHOLDER_GROUPS if group in present]
+
+
+def components(cursor, academic_year: str) -> list[tuple[str, str]]:
+    """Return (component_id, title) of the framework the year's windows use."""
+    return cursor.execute(
+        """
+        select component_id, component_title from marts.components
+        where framework_version = coalesce(
+            (
+                select max(framework_version) from marts.survey_windows
+                where academic_year = ?
+            ),
+            (select max(framework_version) from marts.components)
+        )
+        order by component_position
+        """,
+        [academic_year],
+    ).fetchall()
+
+
+# Borough figures
+
+
+def borough_scores(
+    cursor, academic_year: str, phase: str
+) -> dict[tuple[str, str], BoroughFigure]:
+    """Return each component's borough figure per group, keyed (component, group)."""
+    rows = _select_dicts(
+        cursor,
+        """
+        select * from marts.borough_indicators
+        where academic_year = ? and phase = ? and indicator_level = 'component'
+        """,
+        [academic_year, phase],
+    )
+    return {
+        (row["indicator_id"], row["stakeholder_group"]): _borough_figure(row)
+        for row in rows
+    }
+
+
+def borough_score_rows(cursor, academic_year: str, phase: str) -> list[dict]:
+    """Return the rows of borough_scores for an export, by group and component."""
+    return _select_dicts(
+        cursor,
+        """
+        select
+            indicator.academic_year, indicator.phase, indicator.stakeholder_group,
+            indicator.component_id, components.component_title,
+            indicator.n_schools, indicator.n_respondents, indicator.score,
+            indicator.ci_lower, indicator.ci_upper, indicator.pct_positive,
+            indicator.is_suppressed, indicator.suppression_reason
+        from marts.borough_indicators as indicator
+        left join marts.components as components
+            on indicator.component_id = components.component_id
+            and components.framework_version = (
+                select max(framework_version) from marts.components
+            )
+        where indicator.academic_year = ? and indicator.phase = ?
+            and indicator.indicator_level = 'component'
+        order by indicator.stakeholder_group, components.component_position
+        """,
+        [academic_year, phase],
+    )
+
+
+def changes(cursor, academic_year: str, group: str, phase: str) -> dict[str, Change]:
+    """Return each component's change since the year before, for one group."""
+    rows = _select_dicts(
+        cursor,
+        """
+        select * from marts.borough_changes
+        where academic_year = ? and stakeholder_group = ? and phase = ?
+            and indicator_level = 'component'
+        """,
+        [academic_year, group, phase],
+    )
+    return {row["indicator_id"]: _change(row) for row in rows}
+
+
+def change_rows(cursor, academic_year: str, group: str, phase: str) -> list[dict]:
+    """Return the rows of changes for an export, by component."""
+    return _select_dicts(
+        cursor,
+        """
+        select
+            changes.academic_year, changes.previous_academic_year, changes.phase,
+            changes.stakeholder_group, changes.component_id,
+            components.component_title, changes.change_status,
+            changes.n_questions_compared, changes.n_questions_total,
+            changes.n_respondents_previous, changes.n_respondents,
+            changes.score_change, changes.change_ci_lower,
+            changes.change_ci_upper,
+            case
+                when changes.is_significant then 'yes'
+                when not changes.is_significant then 'no'
+            end as is_significant,
+            changes.is_suppressed, changes.suppression_reason
+        from marts.borough_changes as changes
+        left join marts.components as components
+            on changes.component_id = components.component_id
+            and components.framework_version = (
+                select max(framework_version) from marts.components
+            )
+        where changes.academic_year = ? and changes.stakeholder_group = ?
+            and changes.phase = ? and changes.indicator_level = 'component'
+        order by components.component_position
+        """,
+        [academic_year, group, phase],
+    )
+
+
+def trends(
+    cursor, group: str, phase: str
+) -> tuple[list[str], dict[str, dict[str, BoroughFigure]]]:
+    """Return every year, oldest first, and each component's figure per year."""
+    rows = _select_dicts(
+        cursor,
+        """
+        select * from marts.borough_indicators
+        where stakeholder_group = ? and phase = ? and indicator_level = 'component'
+        order by academic_year
+        """,
+        [group, phase],
+    )
+    years = sorted({row["academic_year"] for row in rows})
+    by_component: dict[str, dict[str, BoroughFigure]] = {}
+    for row in rows:
+        by_component.setdefault(row["indicator_id"], {})[row["academic_year"]] = (
+            _borough_figure(row)
+        )
+    return years, by_component
+
+
+def trend_rows(cursor, group: str, phase: str) -> list[dict]:
+    """Return the rows of trends for an export, by component and year."""
+    return _select_dicts(
+        cursor,
+        """
+        select
+            indicator.component_id, components.component_title,
+            indicator.academic_year, indicator.phase,
+            indicator.stakeholder_group, indicator.n_schools,
+            indicator.n_respondents, indicator.score, indicator.ci_lower,
+            indicator.ci_upper, indicator.pct_positive, indicator.is_suppressed,
+            indicator.suppression_reason
+        from marts.borough_indicators as indicator
+        left join marts.components as components
+            on indicator.component_id = components.component_id
+            and components.framework_version = (
+                select max(framework_version) from marts.components
+            )
+        where indicator.stakeholder_group = ? and indicator.phase = ?
+            and indicator.indicator_level = 'component'
+        order by components.component_position, indicator.academic_year
+        """,
+        [group, phase],
+    )
+
+
+# Schools
+
+
+def school_heat_map(
+    cursor, academic_year: str, group: str, phase: str
+) -> list[SchoolRow]:
+    """Return each surveyed school of the phase with its component figures.
+
+    A school is listed when it had a survey link for the group in the year,
+    whether or not anyone answered, so a missing row cannot reveal an empty
+    school.
+    """
+    schools = _surveyed_schools(cursor, academic_year, group, phase)
+    cells = _select_dicts(
+        cursor,
+        """
+        select * from marts.component_indicators
+        where academic_year = ? and stakeholder_group = ? and key_stage = 'all'
+        """,
+        [academic_year, group],
+    )
+    figures = {(row["school_id"], row["component_id"]): row for row in cells}
+    component_ids = [
+        component_id for component_id, _ in components(cursor, academic_year)
+    ]
+    return [
+        SchoolRow(
+            school_id=school["school_id"],
+            name=school["school_name"],
+            phase=school["phase"],
+            figures={
+                component_id: _school_figure(
+                    figures.get((school["school_id"], component_id))
+                )
+                for component_id in component_ids
+            },
+        )
+        for school in schools
+    ]
+
+
+def school_heat_map_rows(
+    cursor, academic_year: str, group: str, phase: str
+) -> list[dict]:
+    """Return the rows of school_heat_map for an export, by school and component."""
+    titles = dict(components(cursor, academic_year))
+    rows = []
+    for school in school_heat_map(cursor, academic_year, group, phase):
+        for component_id, figure in school.figures.items():
+            rows.append(
+                {
+                    "school_name": school.name,
+                    "phase": school.phase,
+                    "academic_year": academic_year,
+                    "stakeholder_group": group,
+                    "component_id": component_id,
+                    "component_title": titles.get(component_id, component_id),
+                    "n_respondents": figure.n_respondents,
+                    "score": figure.score,
+                    "ci_lower": figure.ci_lower,
+                    "ci_upper": figure.ci_upper,
+                    "pct_positive": figure.pct_positive,
+                    "is_suppressed": figure.is_suppressed,
+                    "suppression_reason": figure.suppression_reason,
+                }
+            )
+    return rows
+
+
+def response_rates(
+    cursor, academic_year: str, group: str, phase: str
+) -> tuple[list[ResponseRow], ResponseRow]:
+    """Return each surveyed school's responses and the borough total of the phase."""
+    schools = _surveyed_schools(cursor, academic_year, group, phase)
+    school_rows = [
+        ResponseRow(
+            name=school["school_name"],
+            is_suppressed=school["is_suppressed"],
+            suppression_reason=school["suppression_reason"],
+            n_responses=school["n_responses"],
+            number_on_roll=school["number_on_roll"],
+            response_rate=school["response_rate"],
+        )
+        for school in schools
+    ]
+    total = _select_dicts(
+        cursor,
+        """
+        select * from marts.borough_response_counts
+        where academic_year = ? and stakeholder_group = ? and phase = ?
+        """,
+        [academic_year, group, phase],
+    )
+    if total:
+        row = total[0]
+        borough_row = ResponseRow(
+            name=PHASE_TITLES[phase],
+            is_suppressed=row["is_suppressed"],
+            suppression_reason=row["suppression_reason"],
+            n_responses=row["n_responses"],
+            number_on_roll=row["number_on_roll"],
+            response_rate=row["response_rate"],
+            n_schools=row["n_schools"],
+            n_schools_surveyed=row["n_schools_surveyed"],
+        )
+    else:
+        borough_row = ResponseRow(
+            name=PHASE_TITLES[phase],
+            is_suppressed=True,
+            suppression_reason="below_threshold",
+            n_responses=None,
+            number_on_roll=None,
+            response_rate=None,
+            n_schools_surveyed=0,
+        )
+    return school_rows, borough_row
+
+
+def response_rate_rows(
+    cursor, academic_year: str, group: str, phase: str
+) -> list[dict]:
+    """Return the rows of response_rates for an export, the borough total last."""
+    school_rows, borough_row = response_rates(cursor, academic_year, group, phase)
+    return [
+        {
+            "name": row.name,
+            "academic_year": academic_year,
+            "stakeholder_group": group,
+            "n_responses": row.n_responses,
+            "number_on_roll": row.number_on_roll,
+            "response_rate": row.response_rate,
+            "is_suppressed": row.is_suppressed,
+            "suppression_reason": row.suppression_reason,
+        }
+        for row in [*school_rows, borough_row]
+    ]
+
+
+# Wording
+
+
+def group_title(group: str) -> str:
+    return GROUP_TITLES.get(group, group)
+
+
+def borough_hidden_text(figure, settings: Settings) -> str:
+    """Return the words shown in place of a suppressed borough figure."""
+    if figure.suppression_reason == "too_few_schools":
+        return f"Fewer than {settings.minimum_schools} schools"
+    if figure.suppression_reason == "complementary":
+        return (
+            "Hidden so that a hidden school’s or phase’s figures cannot be worked out"
+        )
+    return f"Fewer than {settings.disclosure_threshold} responses"
+
+
+def score_band(score: float | None) -> int | None:
+    """Return the heat map band of a score, 0 (lowest) to 4, or None."""
+    if score is None:
+        return None
+    band = 0
+    for index, (lowest, _) in enumerate(SCORE_BANDS):
+        if score >= lowest:
+            band = index
+    return band
+
+
+def format_change(value: float | None) -> str:
+    """Return a change of score with its sign, like "+4.2" or "−1.0"."""
+    if value is None:
+        return ""
+    rounded = round(value, 1)
+    if rounded == 0:
+        return "0.0"
+    sign = "+" if rounded > 0 else "−"
+    return f"{sign}{abs(rounded):.1f}"
+
+
+# Helpers
+
+
+def _surveyed_schools(cursor, academic_year: str, group: str, phase: str) -> list:
+    return _select_dicts(
+        cursor,
+        """
+        select
+            schools.school_id, schools.school_name, schools.phase,
+            counts.n_responses, counts.number_on_roll, counts.response_rate,
+            counts.is_suppressed, counts.suppression_reason
+        from marts.response_counts as counts
+        inner join marts.schools as schools
+            on counts.school_id = schools.school_id
+        where counts.academic_year = ? and counts.stakeholder_group = ?
+            and counts.key_stage = 'all'
+            and (? = 'all' or schools.phase = ?)
+        order by schools.school_name, schools.school_id
+        """,
+        [academic_year, group, phase, phase],
+    )
+
+
+def _borough_figure(row: dict | None) -> BoroughFigure:
+    if row is None:
+        return NO_FIGURE
+    if row["is_suppressed"]:
+        return BoroughFigure(
+            is_suppressed=True, suppression_reason=row["suppression_reason"]
+        )
+    return BoroughFigure(
+        is_suppressed=False,
+        n_schools=row["n_schools"],
+        n_respondents=row["n_respondents"],
+        score=row["score"],
+        ci_lower=row["ci_lower"],
+        ci_upper=row["ci_upper"],
+        pct_positive=row["pct_positive"],
+    )
+
+
+def _school_figure(row: dict | None) -> Figure:
+    if row is None or row["is_suppressed"]:
+        if row is not None and row["suppression_reason"] == "complementary":
+            return Figure(is_suppressed=True, suppression_reason="complementary")
+        return HIDDEN
+    return Figure(
+        is_suppressed=False,
+        n_respondents=row["n_respondents"],
+        score=row["score"],
+        ci_lower=row["ci_lower"],
+        ci_upper=row["ci_upper"],
+        pct_positive=row["pct_positive"],
+        dont_know_rate=row["dont_know_rate"],
+        n_excluded=row["n_excluded"],
+    )
+
+
+def _change(row: dict) -> Change:
+    return Change(
+        status=row["change_status"],
+        previous_academic_year=row["previous_academic_year"],
+        n_questions_compared=row["n_questions_compared"],
+        n_questions_total=row["n_questions_total"],
+        is_partial=row["is_partial"],
+        n_respondents_previous=row["n_respondents_previous"],
+        n_respondents=row["n_respondents"],
+        score_change=row["score_change"],
+        ci_lower=row["change_ci_lower"],
+        ci_upper=row["change_ci_upper"],
+        is_significant=row["is_significant"],
+        suppression_reason=row["suppression_reason"],
+    )
+
+
+def _select_dicts(cursor, sql: str, parameters: list) -> list[dict]:
+    result = cursor.execute(sql, parameters)
+    names = [column[0] for column in result.description]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
