@@ -1,0 +1,290 @@
+"""The borough dashboard and its exports, on the real build of the three-school case."""
+
+import csv
+import io
+
+import pyarrow.parquet as pq
+import pytest
+from auth.pages import check_page, text_of
+from openpyxl import load_workbook
+
+from .warehouse import PREVIOUS_YEAR, YEAR
+
+pytestmark = [pytest.mark.dbt, pytest.mark.slow]
+
+TABLES = ("scores", "changes", "schools", "trends", "response-rates")
+
+
+@pytest.fixture
+def officer(sign_in_as, published_borough):
+    return sign_in_as("borough")
+
+
+def cell_texts(page, table_id: str) -> dict[str, list[str]]:
+    """Return each row of a table by its header text: the row's cell texts."""
+    table = page.select_one(f"#{table_id}")
+    return {
+        text_of(row.find("th")): [text_of(cell) for cell in row.findall("td")]
+        for row in table.iter("tr")
+        if row.find("th") is not None and row.findall("td")
+    }
+
+
+def dashboard(client, **query):
+    return check_page(client.get("/borough", query_string=query))
+
+
+# Access
+
+
+@pytest.mark.parametrize("path", ["/borough", "/borough/export/scores.csv"])
+def test_school_user_refused(sign_in_as, published_borough, path):
+    client = sign_in_as("school")
+
+    response = client.get(path)
+
+    assert response.status_code == 403
+
+
+def test_anonymous_user_sent_to_sign_in(client, published_borough):
+    response = client.get("/borough")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in?next=")
+
+
+@pytest.mark.parametrize("role", ["borough", "admin"])
+def test_borough_and_admin_users_see_dashboard(sign_in_as, published_borough, role):
+    page = dashboard(sign_in_as(role))
+
+    assert page.text("h1") == "Borough results"
+
+
+def test_dashboard_before_any_results(sign_in_as):
+    page = check_page(sign_in_as("borough").get("/borough"))
+
+    assert page.text("h1") == "No borough results yet"
+
+
+# Figures
+
+
+def test_scores_table_shows_borough_figures(officer):
+    page = dashboard(officer, group="parent")
+
+    headers = [text_of(cell) for cell in page.select("#scores-table thead th")]
+    component_one = cell_texts(page, "scores-table")["C1 School ethos and environment"]
+
+    assert headers == ["Component", "Parents and carers", "Staff", "Governors"]
+    assert component_one[0].startswith("53 (49–57)")
+    assert "n = 38 in 3 schools" in component_one[0]
+    assert component_one[1] == (
+        "Hidden so that a hidden school’s or phase’s figures cannot be worked out"
+    )
+    assert "n = 21 in 3 schools" in component_one[2]
+
+
+def test_changes_marked_only_beyond_chance(officer):
+    page = dashboard(officer, group="parent")
+
+    rows = cell_texts(page, "changes-table")
+    component_one = rows["C1 School ethos and environment"]
+    component_two = rows["C2 Relationships and social skills"]
+
+    assert component_one[0] == "56 (53–59)"
+    assert component_one[1] == "53 (49–57)"
+    assert component_one[2].startswith("+48.7 (+40.0 to +57.4)")
+    assert "Compared on 1 of 3 questions" in component_one[2]
+    assert component_one[3] == "Significant rise"
+    assert component_two[2] == "0.0 (−12.9 to +12.9)"
+    assert component_two[3] == "No clear change: the interval includes zero"
+    assert len(page.select("#changes-table .govuk-tag")) == 1
+
+
+def test_change_hidden_with_hidden_year(officer):
+    page = dashboard(officer, group="staff")
+
+    rows = cell_texts(page, "changes-table")
+
+    assert rows["C2 Relationships and social skills"][2] == (
+        "Hidden because a year’s figure is hidden"
+    )
+
+
+def test_heat_map_hides_small_schools(officer):
+    page = dashboard(officer, group="staff")
+
+    rows = cell_texts(page, "heat-map")
+
+    assert rows["Meadow Primary"][0] == "Fewer than 10 responses"
+    assert rows["Hilltop Primary"][0].split(" ")[0].isdigit()
+    shaded = page.select("#heat-map td.app-heat")
+    assert all("app-heat--band-" in cell.get("class") for cell in shaded)
+    assert not page.select("#heat-map tr[data-school='3'] td.app-heat")
+
+
+def test_heat_map_links_to_school_results(officer):
+    page = dashboard(officer, group="parent")
+
+    link = page.select_one("#heat-map tr[data-school='2'] a")
+
+    assert link.get("href") == f"/schools/2/results?year={YEAR}"
+
+
+def test_response_rates_with_borough_total(officer):
+    page = dashboard(officer, group="parent")
+
+    rows = cell_texts(page, "response-rates")
+
+    assert rows["Hilltop Primary"] == ["12", "100", "12%"]
+    assert rows["All schools (3 surveyed)"] == ["38", "360", "11%"]
+
+
+def test_phase_filter_of_two_schools_hidden(officer):
+    page = dashboard(officer, group="parent", phase="primary")
+
+    cells = cell_texts(page, "scores-table")["C1 School ethos and environment"]
+    rows = cell_texts(page, "response-rates")
+
+    assert cells[0] == "Fewer than 3 schools"
+    assert rows["Primary schools (2 surveyed)"][0] == "Fewer than 3 schools"
+    assert set(cell_texts(page, "heat-map")) == {"Hilltop Primary", "Meadow Primary"}
+
+
+def test_trend_chart_per_component(officer):
+    page = dashboard(officer, group="parent")
+
+    charts = page.select("svg.app-trend-chart")
+    rows = cell_texts(page, "trends-table")
+
+    assert len(charts) == 7
+    assert charts[0].get("role") == "img"
+    assert rows["C1 School ethos and environment"][0].startswith("56 (53–59)")
+    assert rows["C1 School ethos and environment"][1].startswith("53 (49–57)")
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"year": "2031/32"}, "There are no borough results for ‘2031/32’"),
+        ({"group": "pupil_primary"}, "results for the group ‘pupil_primary’"),
+        ({"phase": "nursery"}, "‘nursery’ is not a phase"),
+    ],
+)
+def test_unknown_filter_named_and_replaced(officer, query, message):
+    response = officer.get("/borough", query_string=query)
+    page = check_page(officer.get(response.headers["Location"]))
+
+    assert response.status_code == 302
+    assert message in page.text(".govuk-notification-banner")
+
+
+def test_filter_form_is_a_get_form(officer):
+    page = dashboard(officer)
+
+    form = page.select_one("form[method=get]")
+
+    assert form.get("action") == "/borough"
+    assert [element.get("name") for element in form.iter("select")] == [
+        "year",
+        "group",
+        "phase",
+    ]
+
+
+# Exports
+
+
+@pytest.mark.parametrize("table", TABLES)
+@pytest.mark.parametrize("export_format", ["csv", "xlsx", "parquet"])
+def test_every_table_exports(officer, table, export_format):
+    page = dashboard(officer, group="parent")
+    link = [
+        anchor.get("href")
+        for anchor in page.select("a")
+        if f"/borough/export/{table}.{export_format}?" in (anchor.get("href") or "")
+    ]
+
+    response = officer.get(link[0])
+
+    assert len(link) == 1
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert len(response.data) > 0
+
+
+def csv_rows(response) -> list[dict]:
+    text = response.get_data(as_text=True).lstrip("\ufeff")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_export_keeps_suppression(officer):
+    response = officer.get(
+        "/borough/export/scores.csv",
+        query_string={"year": YEAR, "group": "staff", "phase": "all"},
+    )
+
+    rows = [row for row in csv_rows(response) if row["Group"] == "staff"]
+
+    assert rows
+    for row in rows:
+        assert row["Score (0 to 100)"] == ""
+        assert row["Respondents"] == ""
+        assert row["Note"].startswith("Suppressed")
+
+
+def test_export_names_too_few_schools(officer):
+    response = officer.get(
+        "/borough/export/scores.csv",
+        query_string={"year": YEAR, "group": "parent", "phase": "primary"},
+    )
+
+    rows = csv_rows(response)
+
+    assert rows
+    assert {row["Note"] for row in rows} == {"Suppressed: built from too few schools"}
+
+
+def test_export_of_changes_matches_page(officer):
+    response = officer.get(
+        "/borough/export/changes.xlsx",
+        query_string={"year": YEAR, "group": "parent", "phase": "all"},
+    )
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    header = [cell.value for cell in sheet[1]]
+    first = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
+
+    assert first["Component"] == "C1"
+    assert first["Compared with"] == PREVIOUS_YEAR
+    assert first["Questions compared"] == 1
+    assert first["Questions asked"] == 3
+    assert first["Change of score"] == pytest.approx(48.6842, abs=1e-4)
+    assert first["Interval excludes zero"] == "yes"
+
+
+def test_export_of_schools_as_parquet(officer):
+    response = officer.get(
+        "/borough/export/schools.parquet",
+        query_string={"year": YEAR, "group": "staff", "phase": "all"},
+    )
+    table = pq.read_table(io.BytesIO(response.data)).to_pylist()
+    meadow = [row for row in table if row["school_name"] == "Meadow Primary"]
+
+    assert meadow
+    assert all(row["score"] is None for row in meadow)
+    assert all(row["n_respondents"] is None for row in meadow)
+    assert all(row["suppression_note"].startswith("Suppressed") for row in meadow)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/borough/export/secrets.csv",
+        "/borough/export/scores.json",
+        "/borough/export/scores.csv?year=1999/00",
+    ],
+)
+def test_unknown_export_not_found(officer, path):
+    response = officer.get(path)
+
+    assert response.status_code == 404
