@@ -232,6 +232,40 @@ def sign_in_form(world, school):
     return {"email": "nobody@security.example", "password": "not the password"}
 
 
+def new_school_form(world, school):
+    return {
+        "name": "Orchard Vale Primary",
+        "urn": "654321",
+        "phase": "primary",
+        "roll_pupil_primary": "210",
+    }
+
+
+def new_windows_form(world, school):
+    # Next academic year, which no demo school has a window for yet.
+    start_year = int(world.info.current_year[:4]) + 1
+    return {
+        "school_ids": str(school.school_id),
+        "academic_year": f"{start_year}/{(start_year + 1) % 100:02d}",
+        "opens_on": ["12", "1", str(start_year + 1)],
+        "closes_on": ["27", "3", str(start_year + 1)],
+    }
+
+
+def new_account_form(world, school):
+    return {
+        "email": "new.lead@security.example",
+        "display_name": "Nia New",
+        "role": "school",
+        "school_id": str(school.school_id),
+        "password_choice": "generate",
+    }
+
+
+def borough_export(world, school):
+    return {"table": "schools", "export_format": "csv"}
+
+
 def survey_start_form(world, school):
     return {"action": "start"}
 
@@ -403,6 +437,52 @@ ROUTES = (
         school_scoped=False,
         is_html=False,
     ),
+    # The borough dashboard and its exports: borough and admin users
+    RouteCase("borough.dashboard", "GET", BOROUGH_ONLY),
+    RouteCase(
+        "borough.export",
+        "GET",
+        BOROUGH_ONLY,
+        values=borough_export,
+        school_scoped=False,
+        is_html=False,
+    ),
+    RouteCase(
+        "borough.stylesheet",
+        "GET",
+        PUBLIC,
+        school_scoped=False,
+        is_html=False,
+    ),
+    # Administration: administrators only
+    RouteCase("admin.index", "GET", ADMIN_ONLY),
+    RouteCase("admin.schools", "GET", ADMIN_ONLY),
+    RouteCase("admin.new_school", "GET", ADMIN_ONLY),
+    RouteCase(
+        "admin.new_school",
+        "POST",
+        ADMIN_ONLY,
+        form=new_school_form,
+        changes_store=True,
+    ),
+    RouteCase("admin.new_windows", "GET", ADMIN_ONLY),
+    RouteCase(
+        "admin.new_windows",
+        "POST",
+        ADMIN_ONLY,
+        form=new_windows_form,
+        changes_store=True,
+    ),
+    RouteCase("admin.accounts", "GET", ADMIN_ONLY),
+    RouteCase("admin.new_account", "GET", ADMIN_ONLY),
+    RouteCase(
+        "admin.new_account",
+        "POST",
+        ADMIN_ONLY,
+        form=new_account_form,
+        changes_store=True,
+    ),
+    RouteCase("admin.audit_log", "GET", ADMIN_ONLY),
     # The questionnaire: anyone with a link's token may answer. A response is
     # stored only by a complete questionnaire (tests/survey and the property
     # tests cover that), so these POSTs change the session only.
