@@ -34,7 +34,7 @@ from ..auth import login_required, require_school_access
 from ..charts import Point, PointGroup, interval_chart
 from ..db import get_db
 from ..forms import UpdateResultsForm
-from ..models import School
+from ..models import School, utc_now
 from ..pipeline_runner import latest_runs, start_pipeline_run
 from ..results import figure_summary, hidden_text
 from ..warehouse import get_warehouse
@@ -96,13 +96,24 @@ def update():
         flash(FORM_EXPIRED)
         return redirect(back)
 
-    start_pipeline_run(current_app, g.user.user_id)
-    current_app.logger.info("Pipeline run requested", extra={"user_id": g.user.user_id})
-    flash(
-        "Updating the results. This usually takes a minute or two: "
-        "reload this page to see when it has finished",
-        "success",
+    pressed_at = utc_now()
+    run = start_pipeline_run(current_app, g.user.user_id)
+    current_app.logger.info(
+        "Pipeline run requested", extra={"user_id": g.user.user_id, "run": run.run_id}
     )
+    if run.requested_at < pressed_at:
+        # A run that was already queued or running may have read the store
+        # before the latest changes, so say so rather than claim a new update.
+        flash(
+            "An update is already running. Changes made since it started are "
+            "included only by the next update: press Update results again "
+            "when this one has finished."
+        )
+    else:
+        flash(
+            "The results are being updated. This usually takes a minute or two: "
+            "reload this page to see when it has finished."
+        )
     return redirect(back)
 
 
