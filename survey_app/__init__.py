@@ -76,3 +76,8 @@ def _serve_govuk_assets(app: Flask) -> None:
     @app.get("/assets/<path:filename>")
     def govuk_assets(filename):
         return send_from_directory(assets_dir, filename, max_age=86400)
+
+    # Browsers ask for /favicon.ico whatever the page links to.
+    @app.get("/favicon.ico")
+    def favicon():
+        return send_from_directory(assets_dir + "/images", "favicon.ico", max_age=86400)
