@@ -1,0 +1,171 @@
+"""The borough dashboard and the admin pages in chromium, checked with axe-core."""
+
+import pytest
+from auth.pages import PASSWORD, add_user
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def serious_violations(page) -> list[str]:
+    """Return axe-core's serious and critical violations on the page, described."""
+    results = Axe().run(page)
+    return [
+        f"{violation['id']} ({violation['impact']}): "
+        + "; ".join(node["target"][0] for node in violation["nodes"][:3])
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.fixture
+def page(browser):
+    """A page in a fresh browser context.
+
+    This replaces pytest-playwright's page fixture, whose base_url fixture
+    emits a deprecation warning under pytest 9.2 that the test settings
+    turn into an error.
+    """
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()
+
+
+def sign_in(page, live_server, email: str, next_path: str) -> None:
+    page.goto(f"{live_server.url}{next_path}")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}{next_path}*")
+
+
+def test_borough_officer_reads_dashboard(
+    app, live_server, page, store_schools, published_borough
+):
+    add_user(app, "officer@borough.example", "borough")
+    sign_in(page, live_server, "officer@borough.example", "/borough")
+
+    assert page.get_by_role("heading", level=1).inner_text() == "Borough results"
+    assert serious_violations(page) == []
+
+    page.get_by_label("Group", exact=True).select_option("parent")
+    page.get_by_role("button", name="Show results").click()
+    page.wait_for_url("**group=parent**")
+
+    changes = page.get_by_role("table", name="Change from 2023/24 to 2024/25")
+    assert changes.get_by_text("Significant rise").count() == 1
+    assert changes.get_by_text("Compared on 1 of 3 questions").count() == 1
+    heat_map = page.get_by_role("table", name="School scores by component")
+    assert heat_map.get_by_role("row").count() == 4
+    trend = page.get_by_role("img", name="C1 School ethos and environment")
+    assert trend.is_visible()
+    assert serious_violations(page) == []
+
+    page.get_by_label("Schools", exact=True).select_option("primary")
+    page.get_by_role("button", name="Show results").click()
+    page.wait_for_url("**phase=primary**")
+    scores = page.get_by_role("table", name="Scores by component and group")
+    assert scores.get_by_text("Fewer than 3 schools").count() > 0
+    assert serious_violations(page) == []
+
+
+def test_dashboard_fits_a_phone(
+    app, live_server, page, store_schools, published_borough
+):
+    add_user(app, "officer@borough.example", "borough")
+    page.set_viewport_size({"width": 360, "height": 740})
+    sign_in(page, live_server, "officer@borough.example", "/borough")
+
+    page_width = page.evaluate("document.documentElement.scrollWidth")
+
+    assert page_width <= 360
+    assert serious_violations(page) == []
+
+
+def test_school_user_refused_dashboard(
+    app, live_server, page, store_schools, published_borough
+):
+    add_user(app, "lead@hilltop.example", "school", 1)
+    sign_in(page, live_server, "lead@hilltop.example", "/results")
+
+    response = page.goto(f"{live_server.url}/borough")
+
+    assert response.status == 403
+    heading = page.get_by_role("heading", level=1).inner_text()
+    assert heading == "You cannot see this page"
+    assert "Borough results" not in page.content()
+    assert serious_violations(page) == []
+
+
+def test_admin_sets_up_schools_and_accounts(app, live_server, page, store_schools):
+    add_user(app, "admin@borough.example", "admin")
+    sign_in(page, live_server, "admin@borough.example", "/admin")
+    assert serious_violations(page) == []
+
+    # A school with its numbers on roll.
+    page.goto(f"{live_server.url}/admin/schools/new")
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Add school").click()
+    expect(
+        page.get_by_role("alert").get_by_text("Enter the school’s name")
+    ).to_be_visible()
+    assert serious_violations(page) == []
+    page.get_by_label("School name").fill("Oak Tree Primary")
+    page.get_by_label("Unique reference number (URN)").fill("123456")
+    page.get_by_label("Primary", exact=True).check()
+    page.get_by_label("Pupils in Years 3 to 6 (optional)").fill("210")
+    page.get_by_role("button", name="Add school").click()
+    page.wait_for_url(f"{live_server.url}/admin/schools")
+    assert page.get_by_text("Oak Tree Primary added").count() == 1
+    assert serious_violations(page) == []
+
+    # Windows for every primary school and one secondary.
+    page.goto(f"{live_server.url}/admin/windows/new")
+    assert serious_violations(page) == []
+    page.get_by_label("Primary", exact=True).check()
+    page.get_by_label("Riverside Academy (Secondary)").check()
+    page.get_by_label("Academic year").fill("2025/26")
+    opening = page.get_by_role("group", name="Opening date")
+    opening.get_by_label("Day").fill("12")
+    opening.get_by_label("Month").fill("1")
+    opening.get_by_label("Year").fill("2026")
+    closing = page.get_by_role("group", name="Closing date")
+    closing.get_by_label("Day").fill("27")
+    closing.get_by_label("Month").fill("3")
+    closing.get_by_label("Year").fill("2026")
+    page.get_by_role("button", name="Open survey windows").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Survey windows for 2025/26"
+    )
+    assert page.get_by_role("heading", name="Opened: 4").count() == 1
+    assert serious_violations(page) == []
+
+    # An account with a generated password.
+    page.goto(f"{live_server.url}/admin/accounts/new")
+    assert serious_violations(page) == []
+    page.get_by_label("Email address").fill("lead@oak.example")
+    page.get_by_label("Full name").fill("Lee Oak")
+    page.get_by_role("radio", name="School staff").check()
+    page.get_by_label("School (for school staff)").select_option(
+        label="Oak Tree Primary"
+    )
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Account created")).to_have_count(1)
+    password = page.locator("#generated-password").inner_text()
+    assert len(password) == 19
+    assert serious_violations(page) == []
+
+    # The audit log shows each change, newest first.
+    page.goto(f"{live_server.url}/admin/audit-log")
+    actions = page.locator("#audit-table tbody tr").evaluate_all(
+        "rows => rows.map(row => row.dataset.action)"
+    )
+    assert actions == [
+        "user.created",
+        *["survey_window.created"] * 4,
+        "school.created",
+        # The administrator's own account, made from the command line.
+        "user_created",
+    ]
+    assert serious_violations(page) == []
