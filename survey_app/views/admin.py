@@ -108,6 +108,14 @@ class DateInputField(DateField):
 
     def process_formdata(self, valuelist):
         parts = [part.strip() for part in valuelist]
+        if len(parts) != 3:
+            # The widget renders raw_data back into exactly three boxes, so a
+            # request with another number of values is shown as empty boxes.
+            self.raw_data = None
+            self.data = None
+            if any(parts):
+                raise ValueError(self.invalid_message)
+            return
         if not any(parts):
             self.data = None
             return

@@ -38,6 +38,11 @@ NAVIGATION = (
     ("self_review.index", "Self-review"),
     ("survey_admin.links", "Survey links"),
 )
+# Sections shown only to some roles, after the shared ones.
+ROLE_NAVIGATION = (
+    ("borough.dashboard", "Borough", ("borough", "admin")),
+    ("admin.index", "Administration", ("admin",)),
+)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -156,6 +161,15 @@ def _navigation():
             "active": blueprint == endpoint.split(".")[0],
         }
         for endpoint, text in NAVIGATION
+    ]
+    items += [
+        {
+            "href": url_for(endpoint),
+            "text": text,
+            "active": blueprint == endpoint.split(".")[0],
+        }
+        for endpoint, text, roles in ROLE_NAVIGATION
+        if g.user.role in roles
     ]
     items.append({"html": _sign_out_button()})
     return {"navigation_items": items}

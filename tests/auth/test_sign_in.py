@@ -330,6 +330,7 @@ def test_signed_in_navigation_links(client, make_user):
         ("/results", "Results"),
         ("/self-review", "Self-review"),
         ("/survey-links", "Survey links"),
+        ("/borough", "Borough"),
     ]
     button_form = page.select_one(".govuk-service-navigation form")
     assert button_form.get("action") == "/sign-out"

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from auth.pages import check_page, csrf_token, sign_in
+from auth.pages import check_page, csrf_token, sign_in, text_of
 from sqlalchemy import select
 
 from survey_app.db import get_db
@@ -210,6 +210,7 @@ def test_existing_window_reported_not_duplicated(app, administrator):
         ({"academic_year": "2025-26"}, "Academic year must be written like 2025/26"),
         ({"academic_year": "2025/27"}, "Academic year must be written like 2025/26"),
         ({"opens_on": ["31", "2", "2026"]}, "Opening date must be a real date"),
+        ({"opens_on": "2026-01-12"}, "Opening date must be a real date"),
         ({"closes_on": ["", "", ""]}, "Enter the closing date"),
         (
             {"opens_on": ["1", "8", "2025"]},
@@ -365,3 +366,22 @@ def test_audit_log_pages(app, administrator):
     assert len(second.select("#audit-table tbody tr")) > 0
     assert administrator.get("/admin/audit-log?page=9").status_code == 404
     assert administrator.get("/admin/audit-log?page=x").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("role", "sections"),
+    [
+        ("school", []),
+        ("borough", [("/borough", "Borough")]),
+        ("admin", [("/borough", "Borough"), ("/admin", "Administration")]),
+    ],
+)
+def test_navigation_links_by_role(sign_in_as, role, sections):
+    page = check_page(sign_in_as(role).get("/sign-out"))
+
+    links = [
+        (link.get("href"), text_of(link))
+        for link in page.select(".govuk-service-navigation a")
+    ]
+
+    assert links[3:] == sections
