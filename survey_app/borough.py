@@ -175,28 +175,24 @@ def borough_scores(
 
 
 def borough_score_rows(cursor, academic_year: str, phase: str) -> list[dict]:
-    """Return the rows of borough_scores for an export, by group and component."""
-    return _select_dicts(
-        cursor,
-        """
-        select
-            indicator.academic_year, indicator.phase, indicator.stakeholder_group,
-            indicator.component_id, components.component_title,
-            indicator.n_schools, indicator.n_respondents, indicator.score,
-            indicator.ci_lower, indicator.ci_upper, indicator.pct_positive,
-            indicator.is_suppressed, indicator.suppression_reason
-        from marts.borough_indicators as indicator
-        left join marts.components as components
-            on indicator.component_id = components.component_id
-            and components.framework_version = (
-                select max(framework_version) from marts.components
-            )
-        where indicator.academic_year = ? and indicator.phase = ?
-            and indicator.indicator_level = 'component'
-        order by indicator.stakeholder_group, components.component_position
-        """,
-        [academic_year, phase],
-    )
+    """Return the rows of borough_scores for an export, by group and component.
+
+    A cell with no mart row is exported as suppressed, as the page shows it,
+    so the file cannot tell a cell nobody answered from a small one.
+    """
+    scores = borough_scores(cursor, academic_year, phase)
+    return [
+        {
+            "academic_year": academic_year,
+            "phase": phase,
+            "stakeholder_group": group,
+            "component_id": component_id,
+            "component_title": title,
+            **_figure_columns(scores.get((component_id, group), NO_FIGURE)),
+        }
+        for group in stakeholder_groups(cursor, academic_year)
+        for component_id, title in components(cursor, academic_year)
+    ]
 
 
 def changes(cursor, academic_year: str, group: str, phase: str) -> dict[str, Change]:
@@ -214,35 +210,41 @@ def changes(cursor, academic_year: str, group: str, phase: str) -> dict[str, Cha
 
 
 def change_rows(cursor, academic_year: str, group: str, phase: str) -> list[dict]:
-    """Return the rows of changes for an export, by component."""
-    return _select_dicts(
-        cursor,
-        """
-        select
-            changes.academic_year, changes.previous_academic_year, changes.phase,
-            changes.stakeholder_group, changes.component_id,
-            components.component_title, changes.change_status,
-            changes.n_questions_compared, changes.n_questions_total,
-            changes.n_respondents_previous, changes.n_respondents,
-            changes.score_change, changes.change_ci_lower,
-            changes.change_ci_upper,
-            case
-                when changes.is_significant then 'yes'
-                when not changes.is_significant then 'no'
-            end as is_significant,
-            changes.is_suppressed, changes.suppression_reason
-        from marts.borough_changes as changes
-        left join marts.components as components
-            on changes.component_id = components.component_id
-            and components.framework_version = (
-                select max(framework_version) from marts.components
-            )
-        where changes.academic_year = ? and changes.stakeholder_group = ?
-            and changes.phase = ? and changes.indicator_level = 'component'
-        order by components.component_position
-        """,
-        [academic_year, group, phase],
-    )
+    """Return the rows of changes for an export, by component.
+
+    A component without a change row (no figure in either year) is exported
+    with the status no_previous_year and no figures, as the page shows it.
+    """
+    by_component = changes(cursor, academic_year, group, phase)
+    rows = []
+    for component_id, title in components(cursor, academic_year):
+        change = by_component.get(component_id, NO_PREVIOUS_YEAR)
+        rows.append(
+            {
+                "academic_year": academic_year,
+                "previous_academic_year": change.previous_academic_year,
+                "phase": phase,
+                "stakeholder_group": group,
+                "component_id": component_id,
+                "component_title": title,
+                "change_status": change.status,
+                "n_questions_compared": change.n_questions_compared,
+                "n_questions_total": change.n_questions_total,
+                "n_respondents_previous": change.n_respondents_previous,
+                "n_respondents": change.n_respondents,
+                "score_change": change.score_change,
+                "change_ci_lower": change.ci_lower,
+                "change_ci_upper": change.ci_upper,
+                "is_significant": (
+                    None
+                    if change.is_significant is None
+                    else ("yes" if change.is_significant else "no")
+                ),
+                "is_suppressed": change.status == "suppressed",
+                "suppression_reason": change.suppression_reason,
+            }
+        )
+    return rows
 
 
 def trends(
@@ -269,28 +271,21 @@ def trends(
 
 def trend_rows(cursor, group: str, phase: str) -> list[dict]:
     """Return the rows of trends for an export, by component and year."""
-    return _select_dicts(
-        cursor,
-        """
-        select
-            indicator.component_id, components.component_title,
-            indicator.academic_year, indicator.phase,
-            indicator.stakeholder_group, indicator.n_schools,
-            indicator.n_respondents, indicator.score, indicator.ci_lower,
-            indicator.ci_upper, indicator.pct_positive, indicator.is_suppressed,
-            indicator.suppression_reason
-        from marts.borough_indicators as indicator
-        left join marts.components as components
-            on indicator.component_id = components.component_id
-            and components.framework_version = (
-                select max(framework_version) from marts.components
-            )
-        where indicator.stakeholder_group = ? and indicator.phase = ?
-            and indicator.indicator_level = 'component'
-        order by components.component_position, indicator.academic_year
-        """,
-        [group, phase],
-    )
+    years, figures = trends(cursor, group, phase)
+    if not years:
+        return []
+    return [
+        {
+            "component_id": component_id,
+            "component_title": title,
+            "academic_year": year,
+            "phase": phase,
+            "stakeholder_group": group,
+            **_figure_columns(figures.get(component_id, {}).get(year, NO_FIGURE)),
+        }
+        for component_id, title in components(cursor, years[-1])
+        for year in years
+    ]
 
 
 # Schools
@@ -492,6 +487,19 @@ def _surveyed_schools(cursor, academic_year: str, group: str, phase: str) -> lis
         """,
         [academic_year, group, phase, phase],
     )
+
+
+def _figure_columns(figure: BoroughFigure) -> dict:
+    return {
+        "n_schools": figure.n_schools,
+        "n_respondents": figure.n_respondents,
+        "score": figure.score,
+        "ci_lower": figure.ci_lower,
+        "ci_upper": figure.ci_upper,
+        "pct_positive": figure.pct_positive,
+        "is_suppressed": figure.is_suppressed,
+        "suppression_reason": figure.suppression_reason,
+    }
 
 
 def _borough_figure(row: dict | None) -> BoroughFigure:
