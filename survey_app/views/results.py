@@ -33,6 +33,8 @@ from .. import results as queries
 from ..auth import login_required, require_school_access
 from ..charts import Point, PointGroup, interval_chart
 from ..db import get_db
+from ..exports import FORMATS, send_export
+from ..exports import Column as ExportColumn
 from ..forms import UpdateResultsForm
 from ..models import School, utc_now
 from ..pipeline_runner import latest_runs, start_pipeline_run
@@ -150,6 +152,36 @@ def _style_hashes(html: bytes) -> str:
         for match in STYLE_ELEMENT.finditer(html)
     ]
     return " ".join(f"'sha256-{digest}'" for digest in digests) or "'none'"
+
+
+@bp.get("/schools/<int:school_id>/results/export/<table>.<export_format>")
+@login_required()
+def export(school_id, table, export_format):
+    """Send a table of the school's results page as CSV, Excel or Parquet."""
+    require_school_access(school_id)
+    if table not in EXPORT_COLUMNS or export_format not in FORMATS:
+        abort(404)
+    year = request.args.get("year", "")
+    with _published_cursor() as cursor:
+        if cursor is None or year not in queries.academic_years(cursor, school_id):
+            abort(404)
+        results = queries.school_results(cursor, school_id, year)
+        settings = queries.published_settings(cursor)
+    if results is None:
+        abort(404)
+
+    rows = (
+        _component_export_rows(results)
+        if table == "components"
+        else _response_export_rows(results)
+    )
+    return send_export(
+        rows,
+        EXPORT_COLUMNS[table],
+        export_format,
+        f"{results.school.name}-{year}-{table}",
+        disclosure_threshold=settings.disclosure_threshold,
+    )
 
 
 def _school_from_query() -> int | None:
@@ -292,6 +324,7 @@ def _render_school_results(school_id: int):
             for row in results.components
         },
         year_form_action=_results_url(school_id),
+        export_links=_export_links(school_id, year),
         year_items=[
             {"value": option, "text": option, "selected": option == year}
             for option in years
@@ -400,6 +433,91 @@ def _plain_text(message: str | None) -> str | None:
     if message is None:
         return None
     return TERMINAL_ESCAPE.sub("", message)
+
+
+# Exports of the school results page's tables. Every cell the page shows
+# is a row, hidden ones included, so a file cannot tell none from a few.
+EXPORT_COLUMNS = {
+    "components": (
+        ExportColumn("academic_year", "Academic year"),
+        ExportColumn("component_id", "Component"),
+        ExportColumn("component_title", "Component title"),
+        ExportColumn("stakeholder_group", "Group"),
+        ExportColumn("n_respondents", "Respondents", "integer"),
+        ExportColumn("score", "Score (0 to 100)", "decimal"),
+        ExportColumn("ci_lower", "95% interval, lower", "decimal"),
+        ExportColumn("ci_upper", "95% interval, upper", "decimal"),
+        ExportColumn("pct_positive", "Positive answers", "percent"),
+    ),
+    "responses": (
+        ExportColumn("academic_year", "Academic year"),
+        ExportColumn("stakeholder_group", "Group"),
+        ExportColumn("n_responses", "Responses", "integer"),
+        ExportColumn("n_excluded", "Left out by quality checks", "integer"),
+        ExportColumn("number_on_roll", "Number on roll", "integer", 0, False),
+        ExportColumn("response_rate", "Response rate", "percent"),
+    ),
+}
+
+
+def _component_export_rows(results) -> list[dict]:
+    return [
+        {
+            "academic_year": results.academic_year,
+            "component_id": row.row_id,
+            "component_title": row.title,
+            "stakeholder_group": group.column_id,
+            "n_respondents": figure.n_respondents,
+            "score": figure.score,
+            "ci_lower": figure.ci_lower,
+            "ci_upper": figure.ci_upper,
+            "pct_positive": figure.pct_positive,
+            "is_suppressed": figure.is_suppressed,
+            "suppression_reason": figure.suppression_reason,
+        }
+        for row in results.components
+        for group in results.groups
+        if (figure := row.figures.get(group.column_id)) is not None
+    ]
+
+
+def _response_export_rows(results) -> list[dict]:
+    return [
+        {
+            "academic_year": results.academic_year,
+            "stakeholder_group": count.stakeholder_group,
+            "n_responses": count.n_responses,
+            "n_excluded": count.n_excluded,
+            "number_on_roll": count.number_on_roll,
+            "response_rate": count.response_rate,
+            "is_suppressed": count.is_suppressed,
+        }
+        for count in results.response_counts
+    ]
+
+
+def _export_links(school_id: int, year: str) -> dict[str, list[dict]]:
+    """Return the CSV, Excel and Parquet links of each table on the page."""
+    return {
+        table: [
+            {
+                "text": text,
+                "href": url_for(
+                    "results.export",
+                    school_id=school_id,
+                    table=table,
+                    export_format=export_format,
+                    year=year,
+                ),
+            }
+            for export_format, text in (
+                ("csv", "CSV"),
+                ("xlsx", "Excel"),
+                ("parquet", "Parquet"),
+            )
+        ]
+        for table in EXPORT_COLUMNS
+    }
 
 
 @bp.context_processor
