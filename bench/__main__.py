@@ -41,7 +41,14 @@ from .pages import PagesResults
 from .passes import measure_passes
 from .report import Report, write_report
 from .servers import Workspace
-from .settings import FULL_SCALE, QUICK_SCALE, BenchSettings, SettingsError
+from .settings import (
+    FALLBACK_SCALE,
+    FULL_SCALE,
+    QUICK_SCALE,
+    SECTIONS,
+    BenchSettings,
+    SettingsError,
+)
 from .store import ensure_stores
 
 logger = logging.getLogger("bench")
@@ -117,17 +124,29 @@ def main() -> int:
 
 
 def _command(settings: BenchSettings) -> str:
-    parts = ["make bench"]
-    if settings.quick:
-        parts.append("BENCH_QUICK=1")
+    """Return the command line of this run, with the settings that differ."""
+    quick = settings.quick
+    parts = ["BENCH_QUICK=1"] if quick else []
     for name, value, default in (
-        ("BENCH_SCALE", settings.scale, QUICK_SCALE if settings.quick else FULL_SCALE),
-        ("BENCH_RUNS", settings.runs, 3),
+        ("BENCH_SCALE", settings.scale, QUICK_SCALE if quick else FULL_SCALE),
+        ("BENCH_RUNS", settings.runs, 1 if quick else 3),
         ("BENCH_SEED", settings.seed, 2026),
+        (
+            "BENCH_BUDGET_MINUTES",
+            round(settings.budget_seconds / 60),
+            20 if quick else 40,
+        ),
+        (
+            "BENCH_FALLBACK_SCALE",
+            settings.fallback_scale,
+            0 if quick else FALLBACK_SCALE,
+        ),
+        ("BENCH_MEMORY_CAP_GB", settings.memory_cap_bytes // 10**9, 12),
+        ("BENCH_ONLY", ",".join(settings.sections), ",".join(SECTIONS)),
     ):
         if value != default:
             parts.append(f"{name}={shlex.quote(str(value))}")
-    return " ".join(parts)
+    return " ".join([*parts, ".venv/bin/python -m bench"])
 
 
 if __name__ == "__main__":

@@ -205,7 +205,6 @@ def profile_intake(store: Path, workspace: Workspace, questionnaires: int = 5):
     gunicorn's, and the shares are what this measurement is for.
     """
     import cProfile
-    import os
     import pstats
     import time
 
@@ -213,7 +212,6 @@ def profile_intake(store: Path, workspace: Workspace, questionnaires: int = 5):
 
     copy_store(store, workspace.store_path)
     tokens = _open_staff_tokens(workspace.store_path)
-    os.environ.setdefault("IMHARS_ENV", "production")
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URL": f"sqlite:///{workspace.store_path}",

@@ -142,13 +142,11 @@ def run_threads(
     seconds: float,
     task: Callable[[Browser, int], object],
     cookies: dict[str, str] | None = None,
-    stop_after: int | None = None,
 ) -> LoadResult:
     """Run task in a loop on `clients` threads until `seconds` have passed.
 
-    A task started before the deadline runs to its end. stop_after ends the
-    run early once that many tasks have finished. Requests that fail or
-    return a status of 400 or more count as failures.
+    A task started before the deadline runs to its end. Requests that fail
+    or return a status of 400 or more count as failures.
     """
     browsers = [Browser(port, dict(cookies or {})) for _ in range(clients)]
     finished = [0]
@@ -158,9 +156,6 @@ def run_threads(
 
     def loop(browser: Browser, index: int) -> None:
         while time.monotonic() < deadline:
-            with lock:
-                if stop_after is not None and finished[0] >= stop_after:
-                    return
             try:
                 task(browser, index)
             except Exception as error:  # noqa: BLE001 - counted and reported

@@ -201,8 +201,9 @@ def measure_reference(
     if number == 1 and results.full and results.full[-1].succeeded:
         arguments.append(str(published))
     cap = settings.memory_cap_bytes
+    timeout = settings.pipeline_timeout
     results.reference.append(
-        run_child(arguments, reference_dir / f"build-{number}.json", cap)
+        run_child(arguments, reference_dir / f"build-{number}.json", cap, timeout)
     )
     parquet_dir = settings.work_dir / "parquet"
     if number == 1:
@@ -212,6 +213,7 @@ def measure_reference(
             ["parquet", str(database), str(parquet_dir)],
             reference_dir / f"parquet-{number}.json",
             cap,
+            timeout,
         )
     )
 
@@ -423,8 +425,14 @@ def _read_suite_timings(workspace: Workspace, run: PipelineRun, since: float) ->
     ]
 
 
-def run_child(arguments: list[str], output: Path, cap_bytes: int) -> ChildRun:
-    """Run python -m bench.reference with arguments, sampling its memory."""
+def run_child(
+    arguments: list[str], output: Path, cap_bytes: int, timeout_seconds: float
+) -> ChildRun:
+    """Run python -m bench.reference with arguments, sampling its memory.
+
+    The child is killed at the memory cap or after timeout_seconds, and its
+    result is then empty.
+    """
     output.unlink(missing_ok=True)
     logger.info("reference %s", arguments[0])
     started = time.perf_counter()
@@ -440,7 +448,11 @@ def run_child(arguments: list[str], output: Path, cap_bytes: int) -> ChildRun:
         cwd=PROJECT_ROOT,
     )
     with TreeMemorySampler(process, cap_bytes) as sampler:
-        process.wait()
+        try:
+            process.wait(timeout_seconds)
+        except subprocess.TimeoutExpired:
+            sampler.kill()
+            process.wait()
     seconds = time.perf_counter() - started
     result = json.loads(output.read_text()) if output.exists() else {}
     return ChildRun(
