@@ -60,7 +60,7 @@ def install_dev_server_log_filter() -> None:
 def install_app_log_format() -> None:
     """Format the app's log lines without a time, on Flask's default handler.
 
-    The handler is the one Flask adds when no logging is configured; a
+    The handler is the one Flask adds when no logging is configured. A
     deployment that configures logging chooses its own format.
     """
     default_handler.setFormatter(logging.Formatter(APP_LOG_FORMAT))
