@@ -202,8 +202,8 @@ def link_codes_through_wal(store: bytes, wal: bytes, hashes: list[str]) -> dict:
 
 
 # TODO: the write-ahead log links a spent code to its response until its
-# frames are overwritten; survey_app/submissions.py spends the code and
-# stores the response in one transaction.
+# frames are overwritten, because survey_app/submissions.py spends the code
+# and stores the response in one transaction.
 @pytest.mark.xfail(
     strict=True,
     reason="the store's write-ahead log records each code's spend in the same "

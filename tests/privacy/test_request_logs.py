@@ -114,7 +114,7 @@ def test_submission_leaves_no_trace_in_logs(production_survey, tmp_path):
 def test_app_log_lines_have_no_time(production_survey, tmp_path):
     """The app's warning about a rejected questionnaire request carries no time.
 
-    A time on that line would say when someone had the questionnaire open.
+    A time on that line would date someone's visit to the questionnaire.
     """
     var_dir, token = production_survey
     server = GunicornServer(

@@ -1,5 +1,5 @@
-"""No stored column holds a respondent's address, browser, query string or a
-time finer than a date.
+"""No stored column contains a respondent's address, browser, query string or
+a time finer than a date.
 
 The operational store's respondent tables, and every warehouse table or
 view with a row per response (a response_seq or response_id column), in

@@ -2,7 +2,7 @@
 
 A request is form-encoded or multipart fields, or a raw body of any bytes
 under any content type. Fields take the form's own names, other names, or
-both, repeated or not; values are text of any script, control characters,
+both, repeated or not. Values are text of any script, control characters,
 numbers in odd forms, long text around the app's limits, and the values a
 form expects.
 """
@@ -92,7 +92,7 @@ def form_requests(draw, fields: dict[str, list], token: str):
     """Return (content type or None, body) for one POST to a form.
 
     fields maps the form's field names to the values it expects, each a
-    string or a tuple of strings for a field sent several times; the first
+    string or a tuple of strings for a field sent several times. The first
     values of all fields make a valid form together. A body is
     one of: raw bytes under any content type (1 in 10); every field with its
     first value but one (1 in 10); the form's fields, each at most once,

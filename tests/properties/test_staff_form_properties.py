@@ -2,7 +2,8 @@
 
 The forms: sign-in, a link's access settings and access codes, the
 self-review (start, a component page, submit, new version), next steps
-(new, edit, remove) and the results update button. Each is posted by the
+(new, edit, remove), the results update button, and administration
+(new school, survey windows, account). Each is posted by the
 role that may use it, school A's lead for school pages, with bodies from
 strategies.form_requests: the form's own fields with values of every kind,
 other fields, repeats, and raw bodies.
@@ -14,7 +15,13 @@ from dataclasses import dataclass
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from security.routes import component_form, next_step_form
+from security.routes import (
+    component_form,
+    new_account_form,
+    new_school_form,
+    new_windows_form,
+    next_step_form,
+)
 
 from .strategies import form_requests
 
@@ -56,14 +63,47 @@ def component_fields(world) -> dict:
     return fields
 
 
+def first_values(form: dict) -> dict:
+    """Turn a valid form into fields whose first values are that form."""
+    return {
+        name: [tuple(value) if isinstance(value, list) else value]
+        for name, value in form.items()
+    }
+
+
+def school_fields(world) -> dict:
+    fields = first_values(new_school_form(world, world.info.school_a))
+    fields["urn"] += ["12345", "1234567", "100001", ""]
+    fields["phase"] += ["nursery", ""]
+    fields["roll_pupil_primary"] += ["0", "-5", "100001", "12.5"]
+    fields["roll_governor"] = ["9", "x"]
+    return fields
+
+
+def windows_fields(world) -> dict:
+    fields = first_values(new_windows_form(world, world.info.school_a))
+    fields["school_ids"] += ["999999", "0", "-1", ("1", "2", "1")]
+    fields["phases"] = ["primary", "special", "nursery", ("primary", "primary")]
+    fields["academic_year"] += ["2025/27", "1999/00", world.info.current_year]
+    fields["opens_on"] += [("1", "9", "1990"), ("12", "1"), ("31", "2", "2026")]
+    fields["closes_on"] += [("1", "1", "1"), ("", "", ""), ("1", "2", "3", "4")]
+    return fields
+
+
+def account_fields(world) -> dict:
+    fields = first_values(new_account_form(world, world.info.school_a))
+    fields["email"] += ["lead@elm-park.demo", "LEAD@ELM-PARK.DEMO", "not-an-email"]
+    fields["role"] += ["borough", "admin", "superuser"]
+    fields["school_id"] += ["", "999999", str(world.info.school_b.school_id)]
+    fields["password_choice"] += ["type", "other"]
+    fields["password"] = ["a long enough password", "short", "aaaaaaaaaaaaaaaa"]
+    return fields
+
+
 def next_step_fields(world) -> dict:
     """Return the next step form's fields, dates as their three boxes."""
-    valid = next_step_form(world, world.info.school_a)
+    fields = first_values(next_step_form(world, world.info.school_a))
     start = int(world.info.current_year[:4])
-    fields = {
-        name: [tuple(value) if isinstance(value, list) else value]
-        for name, value in valid.items()
-    }
     fields["target_id"] += ["C1", "P7.6", "C9", "P1.99"]
     fields["stakeholder_group"] += GROUPS
     fields["starts_on"] += [("31", "2", "2025"), ("1", "1", "1"), ("1", "10")]
@@ -155,6 +195,13 @@ FORMS = [
             f"{world.info.school_a.submitted_next_step_id}/remove"
         ),
         lambda world: {"edit_count": ["0", "1"]},
+    ),
+    StaffForm("new school", "admin", lambda world: "/admin/schools/new", school_fields),
+    StaffForm(
+        "new windows", "admin", lambda world: "/admin/windows/new", windows_fields
+    ),
+    StaffForm(
+        "new account", "admin", lambda world: "/admin/accounts/new", account_fields
     ),
     StaffForm(
         "update results",

@@ -1,8 +1,8 @@
 """A demo borough with staff, self-reviews and a warehouse the real pipeline built.
 
-The security and privacy tests share it: building it (demo load, then
-`imhars-pipeline run` with dbt and GX) takes a minute or more, so it is built
-once per test session under pytest's base temporary folder and each test
+The security, privacy and property tests share it. Building it (demo load,
+then `imhars-pipeline run` with dbt and GX) takes a few minutes, so it is
+built once per test session under pytest's base temporary folder. Each test
 module works on its own copy.
 
 On top of the demo borough it holds:
@@ -332,8 +332,10 @@ def _add_submitted_self_review(db, school_id, academic_year, user) -> int:
     _rate_components(db, review, user, level=2)
     db.refresh(review)
     submit(db, review, review.edit_count, user)
-    # Governors are too few to report, so this step's impact is suppressed.
-    return _add_next_step(db, school_id, academic_year, user, group="governor")
+    # Governors are too few to report, so this step's impact is suppressed,
+    # while the parents' step has a measured impact.
+    _add_next_step(db, school_id, academic_year, user, group="governor")
+    return _add_next_step(db, school_id, academic_year, user)
 
 
 def _add_draft_self_review(db, school_id, academic_year, user) -> int:
@@ -475,8 +477,8 @@ class WorldCopy:
     def client(self, role: str):
         """Return a test client of role: anonymous, a, b, borough or admin.
 
-        The session holds the user id as sign-in leaves it (sign-in itself is
-        tested through its form), and the raw CSRF token that csrf_token()
+        The session contains the user id as sign-in leaves it (sign-in itself
+        is tested through its form), and the raw CSRF token that csrf_token()
         signs.
         """
         client = self.app.test_client()

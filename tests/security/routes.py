@@ -70,8 +70,8 @@ class RouteCase:
     """The access rule of one endpoint and method, with a URL and form to try it.
 
     values returns url_for's arguments (path and query) for one school's
-    objects; the keys whose values differ between schools A and B are the
-    ids the cross-school tests swap. form returns a valid POST body for
+    objects. The keys whose values differ between schools A and B are the
+    ids that the cross-school tests swap. form returns a valid POST body for
     school A's object, without the CSRF token that send() adds. changes_store says
     that an allowed POST must commit a change to the store.
     """
@@ -118,6 +118,15 @@ def component_query(world, school):
 
 def school_component_values(world, school):
     return {"school_id": school.school_id, "component_id": "C1"}
+
+
+def school_export(world, school):
+    return {
+        "school_id": school.school_id,
+        "table": "components",
+        "export_format": "csv",
+        "year": world.info.current_year,
+    }
 
 
 def current_review(world, school):
@@ -284,6 +293,7 @@ ROUTES = (
         school_scoped=False,
         is_html=False,
     ),
+    RouteCase("favicon", "GET", PUBLIC, school_scoped=False, is_html=False),
     RouteCase(
         "govuk_assets",
         "GET",
@@ -309,6 +319,13 @@ ROUTES = (
         "GET",
         SCHOOL_A_READ,
         values=school_component_values,
+    ),
+    RouteCase(
+        "results.export",
+        "GET",
+        SCHOOL_A_READ,
+        values=school_export,
+        is_html=False,
     ),
     RouteCase(
         "results.update",

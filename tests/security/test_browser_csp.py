@@ -14,7 +14,7 @@ from werkzeug.serving import make_server
 
 from survey_app.demo import DEMO_PASSWORD
 
-from .demo_world import WorldCopy
+from .demo_world import ADMIN_EMAIL, STAFF_PASSWORD, WorldCopy
 
 pytestmark = [pytest.mark.browser, pytest.mark.dbt, pytest.mark.slow]
 
@@ -26,7 +26,11 @@ document.addEventListener("securitypolicyviolation", (event) => {
   );
 });
 """
-EMAILS = {"a": "lead@elm-park.demo", "borough": "officer@borough.demo"}
+SIGN_INS = {
+    "a": ("lead@elm-park.demo", DEMO_PASSWORD),
+    "borough": ("officer@borough.demo", DEMO_PASSWORD),
+    "admin": (ADMIN_EMAIL, STAFF_PASSWORD),
+}
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +68,14 @@ def pages(world: WorldCopy) -> dict[str, tuple[str | None, str]]:
         ),
         "borough school choice": ("borough", "/results"),
         "validation report": ("borough", "/results/validation-report"),
+        "borough dashboard": ("borough", "/borough"),
+        "administration": ("admin", "/admin"),
+        "schools": ("admin", "/admin/schools"),
+        "new school": ("admin", "/admin/schools/new"),
+        "new windows": ("admin", "/admin/windows/new"),
+        "accounts": ("admin", "/admin/accounts"),
+        "new account": ("admin", "/admin/accounts/new"),
+        "audit log": ("admin", "/admin/audit-log"),
     }
 
 
@@ -84,6 +96,14 @@ PAGE_NAMES = [
     "poster",
     "borough school choice",
     "validation report",
+    "borough dashboard",
+    "administration",
+    "schools",
+    "new school",
+    "new windows",
+    "accounts",
+    "new account",
+    "audit log",
 ]
 
 
@@ -94,12 +114,12 @@ def signed_in_states(browser, server_url) -> dict:
     Once per module, because sign-in allows 10 attempts a minute per client.
     """
     states = {None: None}
-    for role, email in EMAILS.items():
+    for role, (email, password) in SIGN_INS.items():
         context = browser.new_context()
         page = context.new_page()
         page.goto(f"{server_url}/sign-in")
         page.fill("input[name=email]", email)
-        page.fill("input[name=password]", DEMO_PASSWORD)
+        page.fill("input[name=password]", password)
         page.click("button[type=submit], input[type=submit]")
         page.wait_for_load_state("load")
         assert "/sign-in" not in page.url, f"sign-in as {role} failed"

@@ -1,4 +1,4 @@
-"""Outside development the app does not start without a secret key, and says why."""
+"""Outside development the app does not start without a secret key, and prints why."""
 
 import os
 import subprocess
