@@ -6,12 +6,14 @@ browser does. A submission counts as acknowledged only when the thank-you
 page arrived.
 """
 
+import http.client
 import http.cookiejar
 import random
 import threading
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -116,10 +118,17 @@ class Page:
 class WebRespondent:
     """One respondent's browser: a cookie jar and no proxy."""
 
-    def __init__(self, base_url: str, target: SurveyTarget, rng: random.Random):
+    def __init__(
+        self,
+        base_url: str,
+        target: SurveyTarget,
+        rng: random.Random,
+        before_send: Callable[[], None] | None = None,
+    ):
         self.base_url = base_url
         self.target = target
         self.rng = rng
+        self.before_send = before_send
         self.year_group: str | None = None
         self.answers: dict[str, str] = {}
         self.opener = urllib.request.build_opener(
@@ -165,6 +174,8 @@ class WebRespondent:
         """Post the check page's form; return the acknowledgement of the thank-you
         page, or raise SubmissionFailedError."""
         form = check_page.last_form()
+        if self.before_send is not None:
+            self.before_send()
         page = self._post(form.action, form.hidden)
         if not page.path.endswith("/thank-you") or THANK_YOU_TITLE not in page.title:
             raise SubmissionFailedError(
@@ -194,7 +205,7 @@ class WebRespondent:
                 status=error.code,
                 html=error.read().decode(errors="replace"),
             ) from error
-        except (urllib.error.URLError, OSError) as error:
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
             raise SubmissionFailedError(
                 f"{request.get_method()} {request.full_url} failed: {error}"
             ) from error
@@ -227,6 +238,8 @@ class LoadRun:
         self.acknowledged: list[Acknowledgement] = []
         self.failures: list[str] = []
         self._condition = threading.Condition()
+        # Set whenever a respondent is about to post its check page.
+        self.sending = threading.Event()
         self._codes = {target.token: list(target.codes) for target in targets}
 
     def run(self) -> None:
@@ -242,7 +255,10 @@ class LoadRun:
             with self._condition:
                 code = self._codes[target.token].pop()
         respondent = WebRespondent(
-            self.base_url, target, random.Random(f"{self.seed}-{number}")
+            self.base_url,
+            target,
+            random.Random(f"{self.seed}-{number}"),
+            before_send=self.sending.set,
         )
         try:
             acknowledgement = respondent.submit(code)

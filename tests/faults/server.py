@@ -123,6 +123,13 @@ class GunicornServer:
         os.kill(pid, signal.SIGKILL)
         return pid
 
+    def kill_workers(self) -> list[int]:
+        """Send SIGKILL to every worker at once; the master starts new ones."""
+        workers = self.worker_pids()
+        for pid in workers:
+            _kill(pid)
+        return workers
+
     def kill(self) -> None:
         """Send SIGKILL to the master and then to each of its workers."""
         workers = self.worker_pids()
