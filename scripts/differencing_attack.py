@@ -43,7 +43,6 @@ from pathlib import Path
 
 import duckdb
 import numpy
-import scipy.linalg
 
 # Published figures are rounded to 4 decimal places; a relation holds when
 # its two sides differ by less than this, relative to the larger side.
@@ -542,10 +541,22 @@ def _solve_components(relations, values) -> None:
                 else:
                     right[row_number] -= coefficient * values[variable]
         solution, *_ = numpy.linalg.lstsq(matrix, right, rcond=None)
-        null_space = scipy.linalg.null_space(matrix)
+        null_space = _null_space(matrix)
         for variable, position in index.items():
             if null_space.size == 0 or numpy.abs(null_space[position]).max() < 1e-9:
                 values[variable] = float(solution[position])
+
+
+def _null_space(matrix) -> numpy.ndarray:
+    """Return an orthonormal basis of the matrix's null space, one per column."""
+    rows, columns = matrix.shape
+    if rows < columns:
+        # Zero rows leave the null space as it is and give a square V below.
+        matrix = numpy.vstack([matrix, numpy.zeros((columns - rows, columns))])
+    _, singular, right_vectors = numpy.linalg.svd(matrix, full_matrices=False)
+    tolerance = max(matrix.shape) * numpy.finfo(float).eps * (singular.max(initial=0))
+    rank = int((singular > tolerance).sum())
+    return right_vectors[rank:].conj().T
 
 
 def _propagate_bounds(relations, values, bounds) -> None:
