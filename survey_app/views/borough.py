@@ -50,6 +50,8 @@ def dashboard():
         if filters is None:
             return render_template("borough/no-results.html")
         if filters.needs_redirect:
+            for problem in filters.problems:
+                flash(problem)
             return redirect(url_for(".dashboard", **filters.query))
         year, group, phase = filters.year, filters.group, filters.phase
 
@@ -133,13 +135,18 @@ def stylesheet():
 class Filters:
     """The year, group and phase a page shows, and the choices offered."""
 
-    def __init__(self, years, groups, year, group, phase, needs_redirect):
+    def __init__(self, years, groups, year, group, phase, problems):
         self.years = years
         self.groups = groups
         self.year = year
         self.group = group
         self.phase = phase
-        self.needs_redirect = needs_redirect
+        # Messages naming each value asked for that is not offered.
+        self.problems = problems
+
+    @property
+    def needs_redirect(self) -> bool:
+        return bool(self.problems)
 
     @property
     def query(self) -> dict[str, str]:
@@ -155,41 +162,42 @@ class Filters:
 def _chosen_filters(cursor) -> Filters | None:
     """Return the filters asked for, or None when there are no borough figures.
 
-    A value that is not offered is replaced by the default, with a message
-    that names it; needs_redirect then sends the browser to the corrected URL.
+    A value that is not offered is replaced by the default, and problems
+    holds a message naming it; the dashboard then shows the messages and
+    sends the browser to the corrected URL.
     """
     years = queries.academic_years(cursor)
     if not years:
         return None
-    needs_redirect = False
+    problems = []
 
     year = request.args.get("year") or years[0]
     if year not in years:
-        flash(
+        problems.append(
             f"There are no borough results for ‘{year[:MAX_SHOWN_LENGTH]}’, so "
             f"this page shows {years[0]}"
         )
-        year, needs_redirect = years[0], True
+        year = years[0]
 
     groups = queries.stakeholder_groups(cursor, year)
     group = request.args.get("group") or groups[0]
     if group not in groups:
-        flash(
+        problems.append(
             f"There are no {year} results for the group "
             f"‘{group[:MAX_SHOWN_LENGTH]}’, so this page shows "
             f"{queries.group_title(groups[0]).lower()}"
         )
-        group, needs_redirect = groups[0], True
+        group = groups[0]
 
     phase = request.args.get("phase") or "all"
     if phase not in queries.PHASES:
-        flash(
+        problems.append(
             f"‘{phase[:MAX_SHOWN_LENGTH]}’ is not a phase, so this page shows all "
             "schools"
         )
-        phase, needs_redirect = "all", True
+        phase = "all"
 
-    return Filters(years, groups, year, group, phase, needs_redirect)
+    return Filters(years, groups, year, group, phase, problems)
 
 
 @contextmanager

@@ -286,9 +286,12 @@ def test_export_of_schools_as_parquet(officer):
         "/borough/export/secrets.csv",
         "/borough/export/scores.json",
         "/borough/export/scores.csv?year=1999/00",
+        "/borough/export/scores.csv?phase=nursery",
     ],
 )
 def test_unknown_export_not_found(officer, path):
     response = officer.get(path)
+    page = officer.get("/borough")
 
     assert response.status_code == 404
+    assert not check_page(page).select(".govuk-notification-banner")
