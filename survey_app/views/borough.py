@@ -163,7 +163,7 @@ def _chosen_filters(cursor) -> Filters | None:
     """Return the filters asked for, or None when there are no borough figures.
 
     A value that is not offered is replaced by the default, and problems
-    holds a message naming it; the dashboard then shows the messages and
+    gets a message naming it. The dashboard then shows the messages and
     sends the browser to the corrected URL.
     """
     years = queries.academic_years(cursor)
