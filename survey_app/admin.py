@@ -316,6 +316,8 @@ def create_account(
 
     generated = None
     if password is None:
+        # TODO: ask the person to choose their own password at first sign-in;
+        # that needs a password-change page, which the service lacks.
         generated = generate_password()
         password = generated
     problem = password_problem(password, email)
