@@ -30,6 +30,7 @@ from wtforms.widgets import HiddenInput
 
 from .. import self_review as service
 from ..models import PROVISION_FIELDS, RATING_LEVELS, STAKEHOLDER_GROUPS
+from .text import PlainText
 
 STAKEHOLDER_LABELS = service.STAKEHOLDER_LABELS
 
@@ -147,13 +148,19 @@ def component_form_class(component: service.ComponentInfo) -> type[FlaskForm]:
                 "What you have seen, been told or can show, for example "
                 "policies, observations or pupil voice"
             ),
-            validators=[_text_length(f"Evidence for {practice.practice_id}")],
+            validators=[
+                _text_length(f"Evidence for {practice.practice_id}"),
+                PlainText(f"Evidence for {practice.practice_id}"),
+            ],
             widget=GovTextArea(),
         )
     for name in PROVISION_FIELDS:
         fields[name] = TextAreaField(
             service.PROVISION_LABELS[name],
-            validators=[_text_length(service.PROVISION_LABELS[name])],
+            validators=[
+                _text_length(service.PROVISION_LABELS[name]),
+                PlainText(service.PROVISION_LABELS[name]),
+            ],
             widget=GovTextArea(),
         )
     fields["edit_count"] = edit_count_field()
@@ -192,6 +199,7 @@ class NextStepForm(FlaskForm):
         validators=[
             DataRequired("Enter the action or intervention"),
             _text_length("Action or intervention"),
+            PlainText("Action or intervention"),
         ],
     )
     lead = StringField(
@@ -200,6 +208,7 @@ class NextStepForm(FlaskForm):
         validators=[
             DataRequired("Enter who leads it"),
             Length(max=200, message="Who leads it must be 200 characters or fewer"),
+            PlainText("Who leads it"),
         ],
     )
     starts_on = DateInputField(
@@ -224,6 +233,7 @@ class NextStepForm(FlaskForm):
         validators=[
             DataRequired("Enter the change you expect to see"),
             _text_length("Expected change"),
+            PlainText("Expected change"),
         ],
     )
     edit_count = edit_count_field(default=0)

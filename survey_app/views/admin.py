@@ -52,6 +52,7 @@ from ..audit import list_audit_events
 from ..auth import login_required
 from ..calendar import academic_year_bounds
 from ..db import get_db
+from ..forms.text import PlainText
 from ..models import PHASES, STAKEHOLDER_GROUPS, School
 from ..passwords import password_problem
 from ..results import GROUP_TITLES, format_london_time
@@ -143,7 +144,7 @@ class SchoolForm(FlaskForm):
         "School name",
         widget=GovTextInput(),
         filters=[_strip],
-        validators=[InputRequired("Enter the school’s name")],
+        validators=[InputRequired("Enter the school’s name"), PlainText("School name")],
     )
     urn = StringField(
         "Unique reference number (URN)",
@@ -233,13 +234,16 @@ class AccountForm(FlaskForm):
         "Email address",
         widget=GovTextInput(),
         filters=[_strip],
-        validators=[InputRequired("Enter the person’s email address")],
+        validators=[
+            InputRequired("Enter the person’s email address"),
+            PlainText("Email address"),
+        ],
     )
     display_name = StringField(
         "Full name",
         widget=GovTextInput(),
         filters=[_strip],
-        validators=[InputRequired("Enter the person’s name")],
+        validators=[InputRequired("Enter the person’s name"), PlainText("Full name")],
     )
     role = RadioField(
         "What can they see and do?",

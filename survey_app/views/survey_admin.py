@@ -29,6 +29,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..auth import login_required, require_school_access
 from ..db import get_db
+from ..forms.text import PlainText
 from ..models import (
     AccessCode,
     AccessCodeBatch,
@@ -106,6 +107,7 @@ class CodesForm(FlaskForm):
         validators=[
             InputRequired("Enter a class or group name, like 5B"),
             Length(max=100, message="Class or group must be 100 characters or fewer"),
+            PlainText("Class or group"),
         ],
     )
     count = WholeNumberField(
