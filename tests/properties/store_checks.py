@@ -5,6 +5,7 @@ them. The CHECK constraints of the schema cover some of these already; the
 queries check them again because a migration could drop one.
 """
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -151,6 +152,35 @@ ROW_CHECKS = {
 }
 
 
+# Text that staff type, shown on pages, in reports and in exports. A control
+# character other than tab and line breaks there is invalid: it cannot be
+# seen or typed, and SQLite's length() and other tools stop at a NUL.
+STAFF_TEXT_COLUMNS = {
+    "schools": ("school_id", ("name",)),
+    "users": ("user_id", ("email", "display_name")),
+    "access_code_batches": ("batch_id", ("label",)),
+    "next_steps": ("next_step_id", ("action", "lead", "expected_change")),
+    "self_review_ratings": ("self_review_id", ("evidence",)),
+    "self_review_components": (
+        "self_review_id",
+        ("for_all_pupils", "for_pupils_at_risk", "for_most_vulnerable"),
+    ),
+}
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def text_problems(connection) -> list:
+    """Return (table, key, column) of staff text with a control character."""
+    found = []
+    for table, (key, columns) in STAFF_TEXT_COLUMNS.items():
+        for column in columns:
+            query = f"select {key}, {column} from {table}"  # noqa: S608
+            for row_key, text in connection.execute(query):
+                if text and CONTROL_CHARACTER.search(text):
+                    found.append((table, row_key, column))
+    return found
+
+
 def last_response_seq(path: Path) -> int:
     connection = sqlite3.connect(path)
     try:
@@ -175,6 +205,9 @@ def store_problems(path: Path, since: int = 0) -> dict[str, list]:
         foreign_keys = connection.execute("pragma foreign_key_check").fetchall()
         if foreign_keys:
             problems["foreign_key_check"] = foreign_keys[:5]
+        texts = text_problems(connection)
+        if texts:
+            problems["control character in staff text"] = texts[:5]
         for name, query in ROW_CHECKS.items():
             parameters = {"since": since} if ":since" in query else {}
             rows = connection.execute(query, parameters).fetchmany(5)

@@ -9,6 +9,7 @@ strategies.form_requests: the form's own fields with values of every kind,
 other fields, repeats, and raw bodies.
 """
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -228,3 +229,23 @@ def test_staff_posts_keep_store_valid(world, store_watch, form, data):
     event(str(response.status_code))
     assert response.status_code < 500
     assert store_watch.problems_since_last_check() == {}
+
+
+@pytest.mark.parametrize("text", ["\x00", "Peer\x00mentoring", "Bell\x07"])
+def test_control_character_rejected(world, text):
+    """A next step whose action holds a control character is not stored."""
+    form = next_step_form(world, world.info.school_a)
+    data = {**form, "action": text, "csrf_token": world.csrf_token()}
+    connection = sqlite3.connect(world.store_path)
+    try:
+        before = connection.execute("select count(*) from next_steps").fetchone()
+        response = world.client("a").post(
+            f"/self-review/{world.info.current_slug}/next-steps/new", data=data
+        )
+        after = connection.execute("select count(*) from next_steps").fetchone()
+    finally:
+        connection.close()
+
+    assert response.status_code == 400
+    assert "hidden control character" in response.get_data(as_text=True)
+    assert after == before
