@@ -24,7 +24,7 @@ from .warehouse import run_pipeline
 
 @pytest.mark.slow
 @pytest.mark.dbt
-# Six full pipeline runs: about 4 minutes on 2 idle cores, far more when busy.
+# Six full pipeline runs took 8 minutes on 2 busy cores.
 @pytest.mark.timeout(3600)
 def test_killed_runs_keep_published_results(tmp_path):
     var_dir = tmp_path / "var"

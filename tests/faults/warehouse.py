@@ -21,7 +21,7 @@ from .server import app_environment
 
 PIPELINE_TIMEOUT_SECONDS = 900
 # Seconds a run killed in the dbt build step waits first, so that dbt is
-# past its start-up (about 5 s on 2 cores) and well into the build.
+# past its start-up (6 s on 2 busy cores) and into the build.
 DBT_CRASH_DELAY_SECONDS = 8
 # Seconds a process of a killed run may take to end.
 EXIT_GRACE_SECONDS = 10
