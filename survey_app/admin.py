@@ -316,8 +316,6 @@ def create_account(
 
     generated = None
     if password is None:
-        # TODO: ask the person to choose their own password at first sign-in;
-        # that needs a password-change page, which the service lacks.
         generated = generate_password()
         password = generated
     problem = password_problem(password, email)
@@ -330,6 +328,9 @@ def create_account(
         password_hash=hash_password(password),
         role=role,
         school_id=school_id,
+        # The administrator knows this password, so the person chooses their
+        # own at first sign-in.
+        must_change_password=True,
     )
     session.add(user)
     session.flush()

@@ -1,7 +1,8 @@
 """Who is signed in, and the decorators that guard staff pages.
 
 Respondents never sign in. Staff sign in with an email and password; the
-session stores only the user id.
+session stores the user id and the account's session_version, so that
+signing out or changing the password ends every copy of the session.
 """
 
 import functools
@@ -18,7 +19,11 @@ def load_signed_in_user() -> None:
     g.user = None
     if user_id is not None:
         user = get_db().get(User, user_id)
-        if user is not None and user.is_active:
+        if (
+            user is not None
+            and user.is_active
+            and session.get("session_version", 0) == user.session_version
+        ):
             g.user = user
 
 
@@ -34,6 +39,8 @@ def login_required(*roles: str):
         def wrapped(*args, **kwargs):
             if g.get("user") is None:
                 return redirect(url_for("auth.sign_in", next=request.full_path))
+            if g.user.must_change_password:
+                return redirect(url_for("auth.change_password"))
             if roles and g.user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)

@@ -7,7 +7,7 @@ redis://). The limit itself is LOGIN_RATE_LIMIT, like "10 per minute".
 
 import hashlib
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -43,3 +43,24 @@ def limit_sign_in(view):
     per_email = limiter.limit(login_rate_limit, key_func=email_key, methods=["POST"])
     per_client = limiter.limit(login_rate_limit, key_func=client_key, methods=["POST"])
     return per_client(per_email(view))
+
+
+def account_key() -> str:
+    """Key the limit by the signed-in account, or the client when signed out."""
+    user = g.get("user")
+    if user is None:
+        return client_key()
+    return f"password-change:{user.user_id}"
+
+
+def limit_password_change(view):
+    """Apply the sign-in limit to POSTs of view, per account and per client.
+
+    Changing a password asks for the current one, so without a limit a
+    stolen session could be used to guess it.
+    """
+    per_account = limiter.limit(
+        login_rate_limit, key_func=account_key, methods=["POST"]
+    )
+    per_client = limiter.limit(login_rate_limit, key_func=client_key, methods=["POST"])
+    return per_client(per_account(view))

@@ -1,4 +1,5 @@
-"""Staff sign-in and sign-out, and the navigation of signed-in pages."""
+"""Staff sign-in, sign-out and password change, and the navigation of signed-in
+pages."""
 
 from urllib.parse import urlsplit
 
@@ -18,12 +19,13 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 
 from ..db import get_db
-from ..forms import SignInForm, SignOutForm
-from ..limiter import limit_sign_in
+from ..forms import ChangePasswordForm, SignInForm, SignOutForm
+from ..limiter import limit_password_change, limit_sign_in
 from ..models import User
 from ..passwords import (
     hash_password,
     needs_rehash,
+    password_problem,
     verify_dummy_password,
     verify_password,
 )
@@ -84,6 +86,10 @@ def sign_out():
         return redirect(url_for("auth.sign_out_page"))
 
     if g.user is not None:
+        # Ends this session's copies too, such as a cookie taken from a shared
+        # computer, and the person's sessions on other devices.
+        g.user.session_version += 1
+        get_db().commit()
         current_app.logger.info("Signed out", extra={"user_id": g.user.user_id})
     session.clear()
     flash("You have signed out")
@@ -136,7 +142,55 @@ def _start_session(user: User) -> None:
     """
     session.clear()
     session["user_id"] = user.user_id
+    session["session_version"] = user.session_version
     current_app.logger.info("Signed in", extra={"user_id": user.user_id})
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@limit_password_change
+def change_password():
+    """Let a signed-in person choose a new password.
+
+    People whose password an administrator chose are sent here by every
+    staff page until they change it. A change ends the person's other
+    sessions.
+    """
+    user = g.user
+    if user is None:
+        return redirect(url_for("auth.sign_in", next=url_for("auth.change_password")))
+
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not verify_password(user.password_hash, form.current_password.data):
+            current_app.logger.warning(
+                "Password change failed: wrong current password",
+                extra={"user_id": user.user_id},
+            )
+            form.current_password.errors.append("Enter your current password")
+        else:
+            problem = password_problem(form.new_password.data, user.email)
+            if problem is None and form.new_password.data == (
+                form.current_password.data
+            ):
+                problem = "Enter a password that differs from your current one"
+            if problem:
+                form.new_password.errors.append(problem)
+            else:
+                user.password_hash = hash_password(form.new_password.data)
+                user.must_change_password = False
+                user.session_version += 1
+                get_db().commit()
+                _start_session(user)
+                current_app.logger.info(
+                    "Password changed", extra={"user_id": user.user_id}
+                )
+                flash("Your password is changed")
+                return redirect(url_for("results.index"))
+    elif form.csrf_token.errors:
+        flash(FORM_EXPIRED)
+        return redirect(url_for("auth.change_password"))
+
+    return render_template("auth/change-password.html", form=form)
 
 
 @bp.after_app_request
@@ -171,6 +225,13 @@ def _navigation():
         for endpoint, text, roles in ROLE_NAVIGATION
         if g.user.role in roles
     ]
+    items.append(
+        {
+            "href": url_for("auth.change_password"),
+            "text": "Change password",
+            "active": request.endpoint == "auth.change_password",
+        }
+    )
     items.append({"html": _sign_out_button()})
     return {"navigation_items": items}
 

@@ -331,6 +331,7 @@ def test_signed_in_navigation_links(client, make_user):
         ("/self-review", "Self-review"),
         ("/survey-links", "Survey links"),
         ("/borough", "Borough"),
+        ("/account/password", "Change password"),
     ]
     button_form = page.select_one(".govuk-service-navigation form")
     assert button_form.get("action") == "/sign-out"

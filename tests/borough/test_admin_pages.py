@@ -263,8 +263,11 @@ def test_generated_password_shown_once_and_works(app, administrator):
     event = audit_events(app, "user.created")[0]
     assert password not in event.detail_json
     assert json.loads(event.detail_json)["password"] == "generated"
+    assert user.must_change_password is True
     new_client = app.test_client()
     assert sign_in(new_client, "lead@meadow.example", password).status_code == 302
+    # The administrator knows this password, so the new user must replace it.
+    assert new_client.get("/results").headers["Location"] == "/account/password"
     listing = check_page(administrator.get("/admin/accounts"))
     assert password not in listing.html
 
@@ -384,4 +387,4 @@ def test_navigation_links_by_role(sign_in_as, role, sections):
         for link in page.select(".govuk-service-navigation a")
     ]
 
-    assert links[3:] == sections
+    assert links[3:] == [*sections, ("/account/password", "Change password")]

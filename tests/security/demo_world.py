@@ -477,15 +477,21 @@ class WorldCopy:
     def client(self, role: str):
         """Return a test client of role: anonymous, a, b, borough or admin.
 
-        The session contains the user id as sign-in leaves it (sign-in itself
-        is tested through its form), and the raw CSRF token that csrf_token()
-        signs.
+        The session contains the user id and session version as sign-in
+        leaves them (sign-in itself is tested through its form), and the raw
+        CSRF token that csrf_token() signs.
         """
         client = self.app.test_client()
+        version = None
+        if role != "anonymous":
+            with self.app.app_context():
+                user = get_db().get(User, self.info.user_ids[role])
+                version = user.session_version
         with client.session_transaction() as session:
             session["csrf_token"] = RAW_CSRF_TOKEN
             if role != "anonymous":
                 session["user_id"] = self.info.user_ids[role]
+                session["session_version"] = version
         return client
 
     def csrf_token(self) -> str:

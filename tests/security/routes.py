@@ -241,6 +241,14 @@ def sign_in_form(world, school):
     return {"email": "nobody@security.example", "password": "not the password"}
 
 
+def change_password_form(world, school):
+    return {
+        "current_password": "not the password",
+        "new_password": "a new password of some length",
+        "confirm_password": "a new password of some length",
+    }
+
+
 def new_school_form(world, school):
     return {
         "name": "Orchard Vale Primary",
@@ -309,6 +317,16 @@ ROUTES = (
     RouteCase("auth.sign_in", "POST", PUBLIC, form=sign_in_form),
     RouteCase("auth.sign_out_page", "GET", STAFF),
     RouteCase("auth.sign_out", "POST", TO_SIGN_IN, form=lambda world, school: {}),
+    RouteCase("auth.change_password", "GET", STAFF, school_scoped=False),
+    # A wrong current password gets the form again with an error (200) and
+    # changes nothing; a real change is tested in tests/auth.
+    RouteCase(
+        "auth.change_password",
+        "POST",
+        STAFF,
+        form=change_password_form,
+        school_scoped=False,
+    ),
     # Results
     RouteCase("results.index", "GET", STAFF),
     RouteCase("results.index", "GET", SCHOOL_A_READ, values=school_query),
