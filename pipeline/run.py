@@ -5,10 +5,12 @@ final os.replace of the publish step, published.duckdb is not touched.
 """
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from .build import copy_raw, run_dbt_build
 from .crash import crash_point
@@ -19,6 +21,11 @@ from .settings import PipelineSettings
 from .validate import validate_build
 
 logger = logging.getLogger(__name__)
+
+# Validation reports and logs of this many of the latest runs are kept. The
+# app serves only reports/latest.html; older ones are for reading on disk.
+KEPT_RUN_FILES = 50
+RUN_FILE_NAME = re.compile(r"run-(\d+)\.")
 
 
 @dataclass(frozen=True)
@@ -40,8 +47,8 @@ class RunSummary:
 
 def run_pipeline(settings: PipelineSettings, run_id: int) -> RunSummary:
     """Run every step for run_id; call only while holding the pipeline lock."""
-    # TODO: prune old reports/run-<id>.* and logs/run-<id>.log files; each
-    # run adds a few small files there and nothing removes them yet.
+    prune_run_files(settings.reports_dir)
+    prune_run_files(settings.logs_dir)
     remove_leftover_builds(settings.build_dir)
     with _step("load"):
         loaded = load_raw(settings.database_url, settings.raw_path)
@@ -95,3 +102,25 @@ def _step(name: str) -> Iterator[None]:
             step=name,
         ) from error
     logger.info("%s finished", name)
+
+
+def prune_run_files(directory: Path, keep: int = KEPT_RUN_FILES) -> list[Path]:
+    """Delete run-<id>.* files of all but the keep latest run ids; return them.
+
+    Other files, such as latest.html, stay.
+    """
+    if not directory.is_dir():
+        return []
+    by_run: dict[int, list[Path]] = {}
+    for path in directory.iterdir():
+        match = RUN_FILE_NAME.match(path.name)
+        if match and path.is_file():
+            by_run.setdefault(int(match.group(1)), []).append(path)
+    removed = []
+    for run_id in sorted(by_run, reverse=True)[keep:]:
+        for path in by_run[run_id]:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    if removed:
+        logger.info("Removed %d files of old runs from %s", len(removed), directory)
+    return removed
