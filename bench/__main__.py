@@ -21,6 +21,8 @@ Settings, all optional environment variables:
   quick 0 for none).
 - BENCH_BOROUGH_PATH: the borough dashboard's path, if it cannot be found.
 - BENCH_DIR, BENCH_OUTPUT: working folder (var/bench) and report path.
+- BENCH_COMMIT: the commit that the report names as measured, for a run
+  from an export of the repository (git archive), which has no .git folder.
 
 Traffic goes only to gunicorn servers started here on 127.0.0.1, and every
 load stops after its time. Benchmarks fail no build: a missed goal is
@@ -31,12 +33,17 @@ import logging
 import shlex
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from survey_app.calendar import london_today
 
 from .intake import measure_intake, profile_intake
-from .machine import describe_machine, describe_versions
+from .machine import (
+    LoadAverageSampler,
+    describe_machine,
+    describe_source,
+    describe_versions,
+)
 from .pages import PagesResults
 from .passes import measure_passes
 from .report import Report, write_report
@@ -76,6 +83,32 @@ def main() -> int:
         settings.runs,
         ", ".join(settings.sections),
     )
+    with LoadAverageSampler() as load_average:
+        intake, profile, pipeline, pages = _measure(settings, today, clock)
+    machine["Load average during the run (1 min)"] = load_average.describe()
+    versions = {"Commit measured": describe_source(), **describe_versions()}
+
+    write_report(
+        Report(
+            settings=settings,
+            started=started,
+            seconds=time.perf_counter() - clock,
+            machine=machine,
+            versions=versions,
+            command=_command(settings),
+            intake=intake,
+            intake_profile=profile,
+            pipeline=pipeline,
+            pages=pages,
+        ),
+        settings.output,
+    )
+    logger.info("wrote %s", settings.output)
+    return 0
+
+
+def _measure(settings: BenchSettings, today: date, clock: float):
+    """Run the sections that settings name; return their results for the report."""
     files = ensure_stores(settings, today)
 
     intake, profile = [], None
@@ -103,24 +136,7 @@ def main() -> int:
     if "pipeline" in settings.sections or "pages" in settings.sections:
         pages = PagesResults() if "pages" in settings.sections else None
         pipeline = measure_passes(settings, files, today, pages, clock)
-
-    write_report(
-        Report(
-            settings=settings,
-            started=started,
-            seconds=time.perf_counter() - clock,
-            machine=machine,
-            versions=describe_versions(),
-            command=_command(settings),
-            intake=intake,
-            intake_profile=profile,
-            pipeline=pipeline,
-            pages=pages,
-        ),
-        settings.output,
-    )
-    logger.info("wrote %s", settings.output)
-    return 0
+    return intake, profile, pipeline, pages
 
 
 def _command(settings: BenchSettings) -> str:

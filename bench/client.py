@@ -11,6 +11,7 @@ import http.client
 import random
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
@@ -107,13 +108,20 @@ def form_fields(page: str) -> tuple[str, dict[str, str], dict[str, list[str]]]:
     return (html.unescape(action.group(1)) if action else "", hidden, radios)
 
 
-def walk_questionnaire(browser: Browser, token: str, rng: random.Random) -> bool:
+def walk_questionnaire(
+    browser: Browser,
+    token: str,
+    rng: random.Random,
+    on_sent: Callable[[str], object] | None = None,
+) -> bool:
     """Answer a whole questionnaire like a respondent; return True when thanked.
 
     Start page, the start button, every question page (each a GET and a
     POST with the form's CSRF token and signed progress), the check page,
-    the send button and the thank-you page. Raises WalkError when a page is
-    not the one a respondent would see next.
+    the send button and the thank-you page. When the send button's request
+    redirects to the thank-you page, the app has committed the response, and
+    on_sent receives the response_id that the check page's form carried.
+    Raises WalkError when a page is not the one a respondent would see next.
     """
     start = f"/s/{token}"
     status, _, page = browser.get(start, "start page")
@@ -141,6 +149,9 @@ def walk_questionnaire(browser: Browser, token: str, rng: random.Random) -> bool
     action, hidden, _ = form_fields(page)
     status, location, _ = browser.post(action or location, hidden, "send")
     _expect(status == 303, f"send returned {status}")
+    _expect(location.endswith("/thank-you"), f"send redirected to {location!r}")
+    if on_sent is not None:
+        on_sent(hidden.get("response_id", ""))
     status, _, page = browser.get(location, "thank-you page")
     return status == 200 and THANK_YOU_TITLE in page
 

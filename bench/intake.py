@@ -4,10 +4,10 @@ For each number of concurrent clients, three loads run for the same time.
 wrk on the bare app measures what gunicorn serves at best. The threaded
 client on the bare app is the latency baseline, measured by the same client
 as the questionnaires. Then the threaded client walks staff questionnaires
-of 40 answers on the survey app. Each walk is 19 requests, and a
-questionnaire counts as submitted when its thank-you page arrives.
-Afterwards the store must hold exactly one response, with all 40 answers,
-per thank-you page.
+of 40 answers on the survey app. Each walk is 19 requests. A questionnaire
+counts as acknowledged when its send request redirects to the thank-you
+page, and the client keeps the response_id it sent. Afterwards every
+acknowledged response_id must be in the store, with all 40 answers.
 """
 
 import logging
@@ -33,7 +33,13 @@ class IntakeRun:
 
     clients: int
     submitted: LoadResult
+    # Questionnaires whose send request redirected to the thank-you page.
     acknowledged: int
+    # Acknowledged response_ids not found in the store afterwards.
+    missing: int
+    # Acknowledged responses stored with other than 40 answers.
+    incomplete: int
+    # Every response and answer stored during the load, acknowledged or not.
     stored_responses: int
     stored_answers: int
     failed_walks: int
@@ -94,25 +100,58 @@ def _submit(
     seed: int,
 ) -> IntakeRun:
     last_seq = _last_response_seq(store_path)
-    acknowledged = [0] * clients
+    # list.append is atomic, so the client threads share one list.
+    acknowledged: list[str] = []
     generators = [random.Random(seed * 1000 + index) for index in range(clients)]
 
     def walk(browser: Browser, index: int) -> None:
         rng = generators[index]
         browser.cookies.clear()
-        if walk_questionnaire(browser, rng.choice(tokens), rng):
-            acknowledged[index] += 1
+        walk_questionnaire(browser, rng.choice(tokens), rng, acknowledged.append)
 
     loaded = run_threads(port, clients, seconds, walk)
     stored_responses, stored_answers = _count_since(store_path, last_seq)
+    missing, incomplete = _check_acknowledged(store_path, acknowledged)
     return IntakeRun(
         clients=clients,
         submitted=loaded,
-        acknowledged=sum(acknowledged),
+        acknowledged=len(acknowledged),
+        missing=missing,
+        incomplete=incomplete,
         stored_responses=stored_responses,
         stored_answers=stored_answers,
         failed_walks=loaded.extra["n_errors"],
     )
+
+
+def _check_acknowledged(store_path: Path, response_ids: list[str]) -> tuple[int, int]:
+    """Return how many acknowledged responses are missing, and how many are partial.
+
+    A response_id acknowledged twice counts as missing once more, because
+    each acknowledgement promises a stored response of its own.
+    """
+    connection = sqlite3.connect(store_path)
+    try:
+        connection.execute(
+            "create temporary table acknowledged (response_id text not null)"
+        )
+        connection.executemany(
+            "insert into acknowledged values (?)", [(id_,) for id_ in response_ids]
+        )
+        found = connection.execute(
+            "select count(distinct response_id) from acknowledged "
+            "where response_id in (select response_id from responses)"
+        ).fetchone()[0]
+        incomplete = connection.execute(
+            "select count(*) from responses "
+            "where response_id in (select response_id from acknowledged) "
+            "and (select count(*) from answers "
+            "where answers.response_seq = responses.response_seq) <> ?",
+            (STAFF_QUESTIONS,),
+        ).fetchone()[0]
+    finally:
+        connection.close()
+    return len(response_ids) - found, incomplete
 
 
 def _open_staff_tokens(store_path: Path) -> list[str]:

@@ -4,9 +4,13 @@ import os
 import platform
 import re
 import sqlite3
+import statistics
 import subprocess
+import threading
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+
+from .settings import PROJECT_ROOT
 
 PACKAGES = (
     "duckdb",
@@ -42,6 +46,82 @@ def describe_machine(path: Path) -> dict[str, str]:
         ),
         "Operating system": platform.platform(),
     }
+
+
+class LoadAverageSampler:
+    """Sample the 1-minute load average in a thread, to show how busy the run was."""
+
+    def __init__(self, interval_seconds: float = 10.0):
+        self.interval_seconds = interval_seconds
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> "LoadAverageSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            self.samples.append(os.getloadavg()[0])
+            if self._stop.wait(self.interval_seconds):
+                return
+
+    def describe(self) -> str:
+        """Return the median, range and number of the samples, and the core count."""
+        if not self.samples:
+            return "not sampled"
+        return (
+            f"median {statistics.median(self.samples):.1f}, "
+            f"range {min(self.samples):.1f}-{max(self.samples):.1f}, "
+            f"{len(self.samples)} samples every {self.interval_seconds:.0f} s, "
+            f"against {os.cpu_count()} cores"
+        )
+
+
+def describe_source() -> str:
+    """Return the commit measured, and whether the app's code differs from it.
+
+    BENCH_COMMIT names the commit when the benchmarks run from an export of
+    it, which has no .git folder.
+    """
+    commit = os.environ.get("BENCH_COMMIT", "").strip()
+    if commit:
+        return f"{commit} (an export of the commit, BENCH_COMMIT)"
+    head = _git("rev-parse", "HEAD")
+    if not head:
+        return "unknown (no git checkout)"
+    changed = _git(
+        "status",
+        "--porcelain",
+        "--",
+        "survey_app",
+        "pipeline",
+        "dbt_project",
+        "expectations",
+        "reference",
+    )
+    if changed:
+        count = len(changed.splitlines())
+        return f"{head}, with {count} uncommitted changes in the app's code"
+    return head
+
+
+def _git(*arguments: str) -> str:
+    try:
+        completed = subprocess.run(  # noqa: S603 - fixed argv, no shell
+            ["git", "-C", str(PROJECT_ROOT), *arguments],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        return ""
+    return completed.stdout.strip() if completed.returncode == 0 else ""
 
 
 def describe_versions() -> dict[str, str]:

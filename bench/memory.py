@@ -3,7 +3,10 @@
 The sum of the resident set sizes (RSS) of a process and all its descendants
 is read every interval. Pages shared between processes (libraries, forked
 copies) count once per process, so the sum overstates the tree's use a
-little. A process that starts and ends between two samples is missed.
+little. A peak between two samples is missed, so each process's own
+high-water mark (VmHWM) is kept too: their sum is an upper bound of the
+tree's peak, reached only if every process peaked at the same moment. A
+process that starts and ends between two samples is missed by both.
 """
 
 import os
@@ -25,9 +28,16 @@ class TreeMemory:
     # The root process's own largest RSS, and its descendants' largest sum.
     peak_root_bytes: int = 0
     peak_descendant_bytes: int = 0
+    # Each sampled process's VmHWM as last read, by process id.
+    high_water_bytes: dict[int, int] = field(default_factory=dict)
     killed_at_cap: bool = False
     # (Unix time, bytes) of every sample.
     samples: list[tuple[float, int]] = field(default_factory=list)
+
+    @property
+    def high_water_sum_bytes(self) -> int:
+        """Return the sum of the processes' own peaks: an upper bound of the peak."""
+        return sum(self.high_water_bytes.values())
 
     def peak_between(self, start: float, end: float) -> int:
         """Return the largest sample taken from start to end (Unix times)."""
@@ -73,6 +83,10 @@ class TreeMemorySampler:
             result.peak_bytes = max(result.peak_bytes, total)
             result.peak_root_bytes = max(result.peak_root_bytes, root)
             result.peak_descendant_bytes = max(result.peak_descendant_bytes, below)
+            for pid in pids:
+                high_water = high_water_bytes(pid)
+                if high_water:
+                    result.high_water_bytes[pid] = high_water
             if self.cap_bytes is not None and total > self.cap_bytes:
                 self.result.killed_at_cap = True
                 kill_tree(self.process.pid, pids)
@@ -86,6 +100,18 @@ def rss_bytes(pid: int) -> int:
     except (FileNotFoundError, ProcessLookupError):
         return 0
     return int(fields[1]) * PAGE_SIZE
+
+
+def high_water_bytes(pid: int) -> int:
+    """Return a process's peak resident set size (VmHWM), or 0 if it has ended."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
 
 
 def descendants(root: int) -> set[int]:

@@ -67,6 +67,8 @@ class PipelineRun:
     # The pipeline process's own peak, and its children's (dbt's) peak.
     peak_pipeline_bytes: int = 0
     peak_dbt_bytes: int = 0
+    # The sum of the processes' own peaks (VmHWM), an upper bound of peak_bytes.
+    high_water_sum_bytes: int = 0
     # The step, and the dbt node, that were running when the run was stopped.
     unfinished_step: str | None = None
     unfinished_dbt_node: str | None = None
@@ -296,6 +298,7 @@ def run_pipeline(
     )
     run.peak_pipeline_bytes = sampler.result.peak_root_bytes
     run.peak_dbt_bytes = sampler.result.peak_descendant_bytes
+    run.high_water_sum_bytes = sampler.result.high_water_sum_bytes
     run.unfinished_step = unfinished_step(log_text)
     for step, (start, end) in step_times(log_text).items():
         run.step_peak_bytes[step] = sampler.result.peak_between(

@@ -145,13 +145,15 @@ def intake_goals(results: list[IntakeResults]) -> list[Goal]:
             p99 = Spread.of(
                 [run.submitted.p99_seconds for run in result.questionnaires[8]]
             )
-            bare_p99 = Spread.of([load.p99_seconds for load in result.wrk_bare[8]])
+            # The same Python client measures both, so that its own cost
+            # (threads sharing the GIL and the cores) is in both p99s.
+            bare_p99 = Spread.of([load.p99_seconds for load in result.client_bare[8]])
             value = ratio(p99, bare_p99)
             goals.append(
                 Goal(
                     area,
                     "p99 request latency at 8 clients at most 10x the bare endpoint's "
-                    "p99 (wrk)",
+                    "p99 (both from the Python client)",
                     at_most=True,
                     target=10,
                     measured=value,
@@ -159,25 +161,22 @@ def intake_goals(results: list[IntakeResults]) -> list[Goal]:
                 )
             )
         runs = [run for runs in result.questionnaires.values() for run in runs]
-        missing = sum(max(0, run.acknowledged - run.stored_responses) for run in runs)
+        missing = sum(run.missing for run in runs)
+        incomplete = sum(run.incomplete for run in runs)
         acknowledged = sum(run.acknowledged for run in runs)
-        incomplete = sum(
-            1
-            for run in runs
-            if run.stored_answers != STAFF_QUESTIONS * run.stored_responses
-        )
         goals.append(
             Goal(
                 area,
-                "acknowledged responses missing from SQLite afterwards: none",
+                "acknowledged responses missing from SQLite afterwards, looked up "
+                "by response_id: none",
                 at_most=True,
                 target=0,
-                measured=float(missing + incomplete),
+                measured=float(missing + incomplete) if runs else None,
                 shown=f"{missing} of {acknowledged:,} missing",
                 note=(
-                    f"{incomplete} runs with answers missing"
+                    f"{incomplete} stored without all {STAFF_QUESTIONS} answers"
                     if incomplete
-                    else f"every response has its {STAFF_QUESTIONS} answers"
+                    else f"each stored with its {STAFF_QUESTIONS} answers"
                 ),
             )
         )
@@ -277,6 +276,7 @@ def _memory_goals(area: str, results: PipelineResults) -> list[Goal]:
         ("increment", results.increment),
     ):
         peak = max((run.peak_bytes for run in runs), default=0)
+        bound = max((run.high_water_sum_bytes for run in runs), default=0)
         stopped = any(run.killed_at_cap for run in runs)
         goals.append(
             Goal(
@@ -286,7 +286,12 @@ def _memory_goals(area: str, results: PipelineResults) -> list[Goal]:
                 target=2 * GB,
                 measured=float(peak) if runs else None,
                 shown=f"{peak / GB:.2f} GB" if runs else "n/a",
-                note="stopped at the memory cap" if stopped else "",
+                note=(
+                    "stopped at the memory cap"
+                    if stopped
+                    else f"sampled every 0.1 s; the processes' own peaks add up to "
+                    f"{bound / GB:.2f} GB at most"
+                ),
                 lower_bound=stopped,
             )
         )
@@ -374,12 +379,39 @@ def _limits_section(report: Report) -> list[str]:
         ]
         for part, share in profile.shares.items():
             lines.append(f"  - {part}: {share:.0%} of the time")
+        lines += _request_rate_lines(report.intake)
     for results in report.pipeline:
         lines += _pipeline_limits(results)
     for note in [note for results in report.pipeline for note in results.notes] + (
         report.pages.notes if report.pages else []
     ):
         lines.append(f"- {note}")
+    return lines
+
+
+def _request_rate_lines(results: list[IntakeResults]) -> list[str]:
+    """Return the survey app's HTTP requests per second against the bare endpoint's.
+
+    This counts each of a questionnaire's requests, so it shows how far the
+    per-request cost, rather than the number of pages, accounts for the gap.
+    """
+    lines = []
+    for result in results:
+        for clients, runs in result.questionnaires.items():
+            requests = Spread.of([run.submitted.requests_per_second for run in runs])
+            wrk_rate = _spread(result.wrk_bare.get(clients, []), "requests_per_second")
+            client_rate = _spread(
+                result.client_bare.get(clients, []), "requests_per_second"
+            )
+            lines.append(
+                f"  - {result.store_label}, {_clients(clients)}: the questionnaires' "
+                f"requests ran at {ratio(requests, wrk_rate):.3f}x the bare "
+                f"endpoint's requests per second under wrk, and "
+                f"{ratio(requests, client_rate):.3f}x under the Python client."
+            )
+    if lines:
+        lines.insert(0, "  - Counting every HTTP request of a questionnaire:")
+        lines[1:] = [f"  {line}" for line in lines[1:]]
     return lines
 
 
@@ -481,7 +513,7 @@ def _intake_section(results: list[IntakeResults], profile) -> list[str]:
         "",
         "| Store | Clients | Bare, wrk (req/s) | Bare, Python client (req/s) "
         "| Questionnaires sent (per s) | Their requests (per s) "
-        "| Acknowledged / stored |",
+        "| Acknowledged / found in the store |",
         "| ----- | ------- | ---- | ---- | ---- | ---- | ---- |",
     ]
     for result in results:
@@ -491,11 +523,11 @@ def _intake_section(results: list[IntakeResults], profile) -> list[str]:
             sent = Spread.of([run.acknowledged / run.submitted.seconds for run in runs])
             requests = _spread([run.submitted for run in runs], "requests_per_second")
             acknowledged = sum(run.acknowledged for run in runs)
-            stored = sum(run.stored_responses for run in runs)
+            found = acknowledged - sum(run.missing for run in runs)
             lines.append(
                 f"| {result.store_label} | {clients} | {wrk_rate.format()} "
                 f"| {client_rate.format()} | {sent.format()} | {requests.format()} "
-                f"| {acknowledged} / {stored} |"
+                f"| {acknowledged} / {found} |"
             )
     lines += [
         "",
@@ -517,13 +549,23 @@ def _intake_section(results: list[IntakeResults], profile) -> list[str]:
                 + " | ".join(cell.format() for cell in cells)
                 + " |"
             )
-    failed = sum(
-        run.failed_walks
+    runs = [
+        run
         for result in results
         for runs in result.questionnaires.values()
         for run in runs
-    )
-    lines += ["", f"Questionnaires that failed part-way: {failed}."]
+    ]
+    failed = sum(run.failed_walks for run in runs)
+    stored = sum(run.stored_responses for run in runs)
+    answers = sum(run.stored_answers for run in runs)
+    acknowledged = sum(run.acknowledged for run in runs)
+    lines += [
+        "",
+        f"Questionnaires that failed part-way: {failed}. Responses stored during "
+        f"the loads: {stored:,} with {answers:,} answers, against {acknowledged:,} "
+        "acknowledged; a response stored whose acknowledgement did not arrive "
+        "counts only here.",
+    ]
     return lines
 
 

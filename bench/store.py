@@ -3,8 +3,9 @@
 A generated borough has schools, survey windows for three academic years
 (the current one open) and one link per stakeholder group, all made through
 the app's own service functions. Responses and answers are then added in
-bulk by SQLite itself, from a recursive CTE, so that a million responses
-take about a minute rather than the hours that the ORM would take.
+bulk by SQLite itself, from a recursive CTE, with no Python object per row.
+A million responses (31 million answers) took under 3 minutes on a shared
+2-core AMD EPYC machine, and the result is cached.
 
 Answers come from a small model: a school-year level per component, a
 respondent level and noise per answer, cut into the scale's points, with
@@ -93,11 +94,25 @@ def ensure_stores(settings: BenchSettings, today: date) -> StoreFiles:
 
 
 def copy_store(source: Path, target: Path) -> None:
-    """Copy a cached store to a working path, replacing any earlier copy."""
+    """Copy a cached store to a working path, then apply the app's migrations."""
     target.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     shutil.copyfile(source, target)
+    _upgrade_schema(target)
+
+
+def _upgrade_schema(path: Path) -> None:
+    """Apply the app's newer migrations, so that a store cached before them serves."""
+    from sqlalchemy import create_engine
+
+    from survey_app.migrate import upgrade_database
+
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        upgrade_database(engine)
+    finally:
+        engine.dispose()
 
 
 def _academic_years(today: date) -> list[str]:
