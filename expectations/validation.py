@@ -154,10 +154,17 @@ def _run_suite(
 def _finish(outcome: SuiteOutcome, started: float) -> SuiteOutcome:
     outcome.seconds = time.perf_counter() - started
     if outcome.success:
-        logger.info("suite passed", extra={"suite": outcome.name})
+        logger.info(
+            "suite %s passed in %.1f s",
+            outcome.name,
+            outcome.seconds,
+            extra={"suite": outcome.name},
+        )
     else:
         logger.warning(
-            "suite failed",
+            "suite %s failed: %d failures",
+            outcome.name,
+            len(outcome.failure_messages()),
             extra={
                 "suite": outcome.name,
                 "failures": len(outcome.failure_messages()),

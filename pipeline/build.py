@@ -61,6 +61,12 @@ def run_dbt_build(
         str(target_dir.resolve()),
         "--log-path",
         str(log_dir.resolve()),
+        # One line per model and test goes to dbt.log only; warnings and
+        # errors still reach the pipeline's own output.
+        "--log-level",
+        "warn",
+        "--log-level-file",
+        "debug",
     ]
     environment = {
         **os.environ,
@@ -101,6 +107,10 @@ def run_dbt_build(
             or "dbt reported failure without a failed node",
             next_action,
         )
+    counts = ", ".join(
+        f"{count} {status}" for status, count in sorted(summary["statuses"].items())
+    )
+    logger.info("dbt build finished: %s (details in %s)", counts, log_dir / "dbt.log")
     _checkpoint(database_path)
 
 

@@ -35,7 +35,17 @@ def summarise(result) -> dict:
         "success": bool(result.success),
         "exception": None if result.exception is None else str(result.exception),
         "failures": _failed_nodes(result.result),
+        "statuses": _status_counts(result.result),
     }
+
+
+def _status_counts(run_result) -> dict[str, int]:
+    """Count the nodes of each status, like {"success": 40, "pass": 290}."""
+    counts: dict[str, int] = {}
+    for node_result in getattr(run_result, "results", None) or []:
+        status = str(node_result.status)
+        counts[status] = counts.get(status, 0) + 1
+    return counts
 
 
 def _failed_nodes(run_result) -> list[str]:
