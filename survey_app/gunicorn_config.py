@@ -26,6 +26,10 @@ errorlog = "-"
 # address %(h)s, user agent %(a)s, referrer %(f)s and time %(t)s are left out.
 access_log_format = '"%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 forwarded_allow_ips = os.environ.get("IMHARS_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The service does not use gunicorn's control interface. Its default socket
+# path is shared by every gunicorn of the same user, so a second server
+# would take over the first one's socket.
+control_socket_disable = True
 
 # Flask's default format without its leading %(asctime)s.
 APP_LOG_FORMAT = "%(levelname)s in %(module)s: %(message)s"
