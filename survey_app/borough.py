@@ -13,7 +13,9 @@ hidden figure leaks.
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 
+from .calendar import london_today
 from .models import STAKEHOLDER_GROUPS
 from .results import GROUP_TITLES, HIDDEN, Figure
 
@@ -99,6 +101,7 @@ class ResponseRow:
     is_suppressed: bool
     suppression_reason: str | None
     n_responses: int | None
+    n_excluded: int | None
     number_on_roll: int | None
     response_rate: float | None
     n_schools: int | None = None
@@ -151,6 +154,40 @@ def components(cursor, academic_year: str) -> list[tuple[str, str]]:
         """,
         [academic_year],
     ).fetchall()
+
+
+def surveyed_groups(cursor, academic_year: str, phase: str) -> set[str]:
+    """Return the groups that at least one school of the phase surveyed in a year."""
+    rows = cursor.execute(
+        """
+        select distinct counts.stakeholder_group
+        from marts.response_counts as counts
+        inner join marts.schools as schools
+            on counts.school_id = schools.school_id
+        where counts.academic_year = ? and counts.key_stage = 'all'
+            and (? = 'all' or schools.phase = ?)
+        """,
+        [academic_year, phase, phase],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def provisional_years(cursor, today: date | None = None) -> dict[str, date]:
+    """Return each year with a survey window still open, and its last closing date.
+
+    Such a year's figures change as responses arrive, so the page marks
+    them provisional. today defaults to today's date in Europe/London.
+    """
+    rows = cursor.execute(
+        """
+        select academic_year, max(closes_on)
+        from marts.survey_windows
+        group by academic_year
+        having max(closes_on) >= ?
+        """,
+        [today or london_today()],
+    ).fetchall()
+    return {row[0]: row[1] for row in rows}
 
 
 # Borough figures
@@ -368,6 +405,7 @@ def response_rates(
             is_suppressed=school["is_suppressed"],
             suppression_reason=school["suppression_reason"],
             n_responses=school["n_responses"],
+            n_excluded=school["n_excluded"],
             number_on_roll=school["number_on_roll"],
             response_rate=school["response_rate"],
         )
@@ -388,6 +426,7 @@ def response_rates(
             is_suppressed=row["is_suppressed"],
             suppression_reason=row["suppression_reason"],
             n_responses=row["n_responses"],
+            n_excluded=row["n_excluded"],
             number_on_roll=row["number_on_roll"],
             response_rate=row["response_rate"],
             n_schools=row["n_schools"],
@@ -399,6 +438,7 @@ def response_rates(
             is_suppressed=True,
             suppression_reason="below_threshold",
             n_responses=None,
+            n_excluded=None,
             number_on_roll=None,
             response_rate=None,
             n_schools_surveyed=0,
@@ -417,6 +457,7 @@ def response_rate_rows(
             "academic_year": academic_year,
             "stakeholder_group": group,
             "n_responses": row.n_responses,
+            "n_excluded": row.n_excluded,
             "number_on_roll": row.number_on_roll,
             "response_rate": row.response_rate,
             "is_suppressed": row.is_suppressed,
@@ -433,15 +474,33 @@ def group_title(group: str) -> str:
     return GROUP_TITLES.get(group, group)
 
 
+def group_phrase(group: str) -> str:
+    """Return a group's title for use mid-sentence, like "pupils in Years 3 to 6".
+
+    Only the first letter is lowered, so "Years" keeps its capital.
+    """
+    title = group_title(group)
+    return title[:1].lower() + title[1:]
+
+
 def borough_hidden_text(figure, settings: Settings) -> str:
     """Return the words shown in place of a suppressed borough figure."""
     if figure.suppression_reason == "too_few_schools":
         return f"Fewer than {settings.minimum_schools} schools"
     if figure.suppression_reason == "complementary":
-        return (
-            "Hidden so that a hidden school’s or phase’s figures cannot be worked out"
-        )
+        return complementary_text(settings)
     return f"Fewer than {settings.disclosure_threshold} responses"
+
+
+def complementary_text(settings: Settings) -> str:
+    """Return the words shown in place of a figure hidden to protect a smaller one.
+
+    The page and the exports use the same words for this reason.
+    """
+    return (
+        f"Hidden so that a group of fewer than {settings.disclosure_threshold} "
+        "responses cannot be worked out"
+    )
 
 
 def score_band(score: float | None) -> int | None:
@@ -475,7 +534,8 @@ def _surveyed_schools(cursor, academic_year: str, group: str, phase: str) -> lis
         """
         select
             schools.school_id, schools.school_name, schools.phase,
-            counts.n_responses, counts.number_on_roll, counts.response_rate,
+            counts.n_responses, counts.n_excluded, counts.number_on_roll,
+            counts.response_rate,
             counts.is_suppressed, counts.suppression_reason
         from marts.response_counts as counts
         inner join marts.schools as schools

@@ -23,8 +23,10 @@ from .. import borough as queries
 from ..auth import login_required
 from ..borough_charts import TrendPoint, trend_chart
 from ..exports import Column, send_export
+from ..report import format_date
 from ..results import (
     figure_summary,
+    format_interval,
     format_london_time,
     format_percent,
     format_whole,
@@ -58,6 +60,8 @@ def dashboard():
         settings = queries.published_settings(cursor)
         component_list = queries.components(cursor, year)
         groups = queries.stakeholder_groups(cursor, year)
+        surveyed_groups = queries.surveyed_groups(cursor, year, phase)
+        provisional_years = queries.provisional_years(cursor)
         scores = queries.borough_scores(cursor, year, phase)
         changes = queries.changes(cursor, year, group, phase)
         schools = queries.school_heat_map(cursor, year, group, phase)
@@ -76,6 +80,8 @@ def dashboard():
         settings=settings,
         components=component_list,
         groups=groups,
+        surveyed_groups=surveyed_groups,
+        provisional_years=provisional_years,
         scores=scores,
         changes=changes,
         schools=schools,
@@ -185,7 +191,7 @@ def _chosen_filters(cursor) -> Filters | None:
         problems.append(
             f"There are no {year} results for the group "
             f"‘{group[:MAX_SHOWN_LENGTH]}’, so this page shows "
-            f"{queries.group_title(groups[0]).lower()}"
+            f"{queries.group_phrase(groups[0])}"
         )
         group = groups[0]
 
@@ -292,18 +298,28 @@ def _wording():
     """Give the borough templates the shared wording of figures."""
     return {
         "figure_summary": figure_summary,
+        "format_interval": format_interval,
+        "format_date": format_date,
         "format_percent": format_percent,
         "format_whole": format_whole,
         "format_change": queries.format_change,
         "format_london_time": format_london_time,
         "no_figure": queries.NO_FIGURE,
-        "hidden_text": hidden_text,
         "borough_hidden_text": queries.borough_hidden_text,
+        "school_hidden_text": _school_hidden_text,
         "group_title": queries.group_title,
+        "group_phrase": queries.group_phrase,
         "phase_titles": queries.PHASE_TITLES,
         "score_band": queries.score_band,
         "score_bands": queries.SCORE_BANDS,
     }
+
+
+def _school_hidden_text(figure, settings: queries.Settings) -> str:
+    """Return the words shown in place of a school's hidden figure on this page."""
+    if figure.suppression_reason == "complementary":
+        return queries.complementary_text(settings)
+    return hidden_text(figure, settings.disclosure_threshold)
 
 
 # Exports: each table's columns, how its rows are read, and its file name.
@@ -391,6 +407,7 @@ EXPORTS = {
             Column("academic_year", "Academic year"),
             Column("stakeholder_group", "Group"),
             Column("n_responses", "Responses", "integer"),
+            Column("n_excluded", "Flagged, left out of scores", "integer"),
             Column("number_on_roll", "Number on roll", "integer", 0, False),
             Column("response_rate", "Response rate", "percent"),
         ),

@@ -3,6 +3,7 @@
 import csv
 import io
 
+import duckdb
 import pyarrow.parquet as pq
 import pytest
 from auth.pages import check_page, text_of
@@ -79,7 +80,7 @@ def test_scores_table_shows_borough_figures(officer):
     assert component_one[0].startswith("53 (49–57)")
     assert "n = 38 in 3 schools" in component_one[0]
     assert component_one[1] == (
-        "Hidden so that a hidden school’s or phase’s figures cannot be worked out"
+        "Hidden so that a group of fewer than 10 responses cannot be worked out"
     )
     assert "n = 21 in 3 schools" in component_one[2]
 
@@ -91,8 +92,8 @@ def test_changes_marked_only_beyond_chance(officer):
     component_one = rows["C1 School ethos and environment"]
     component_two = rows["C2 Relationships and social skills"]
 
-    assert component_one[0] == "56 (53–59)"
-    assert component_one[1] == "53 (49–57)"
+    assert component_one[0] == "56 (53–59), n = 38"
+    assert component_one[1] == "53 (49–57), n = 38"
     assert component_one[2].startswith("+48.7 (+40.0 to +57.4)")
     assert "Compared on 1 of 3 questions" in component_one[2]
     assert component_one[3] == "Significant rise"
@@ -107,7 +108,7 @@ def test_change_hidden_with_hidden_year(officer):
     rows = cell_texts(page, "changes-table")
 
     assert rows["C2 Relationships and social skills"][2] == (
-        "Hidden because a year’s figure is hidden"
+        "Hidden so that a group of fewer than 10 responses cannot be worked out"
     )
 
 
@@ -117,10 +118,23 @@ def test_heat_map_hides_small_schools(officer):
     rows = cell_texts(page, "heat-map")
 
     assert rows["Meadow Primary"][0] == "Fewer than 10 responses"
-    assert rows["Hilltop Primary"][0].split(" ")[0].isdigit()
+    assert rows["Hilltop Primary"][0].split(",")[0].isdigit()
     shaded = page.select("#heat-map td.app-heat")
     assert all("app-heat--band-" in cell.get("class") for cell in shaded)
     assert not page.select("#heat-map tr[data-school='3'] td.app-heat")
+
+
+def test_heat_map_shows_interval_and_n(officer):
+    page = dashboard(officer, group="parent")
+
+    cell = page.select_one("#heat-map tr[data-school='1'] td[data-component='C2']")
+    score = cell.find("span[@class='app-heat__score']")
+    detail = cell.find("span[@class='app-heat__detail']")
+
+    assert text_of(score).isdigit()
+    assert "n = 12" in text_of(detail).replace("\xa0", " ")
+    assert "–" in text_of(detail)
+    assert "govuk-visually-hidden" not in (detail.get("class") or "")
 
 
 def test_heat_map_links_to_school_results(officer):
@@ -136,8 +150,9 @@ def test_response_rates_with_borough_total(officer):
 
     rows = cell_texts(page, "response-rates")
 
-    assert rows["Hilltop Primary"] == ["12", "100", "12%"]
-    assert rows["All schools (3 surveyed)"] == ["38", "360", "11%"]
+    assert rows["Hilltop Primary"] == ["12", "0", "100", "12%"]
+    assert rows["All schools (3 surveyed)"] == ["38", "0", "360", "11%"]
+    assert "flagged" in page.text("#responses-note")
 
 
 def test_phase_filter_of_two_schools_hidden(officer):
@@ -161,6 +176,53 @@ def test_trend_chart_per_component(officer):
     assert charts[0].get("role") == "img"
     assert rows["C1 School ethos and environment"][0].startswith("56 (53–59)")
     assert rows["C1 School ethos and environment"][1].startswith("53 (49–57)")
+
+
+def test_group_names_keep_capitals(officer):
+    page = dashboard(officer, group="parent")
+
+    assert page.text("#changes") == "Change since the year before: parents and carers"
+
+
+def test_group_not_surveyed_by_phase(officer, published_borough):
+    with duckdb.connect(str(published_borough)) as connection:
+        connection.execute(
+            "delete from marts.response_counts"
+            " where school_id = 2 and stakeholder_group = 'governor'"
+        )
+
+    page = dashboard(officer, group="governor", phase="secondary")
+    scores = cell_texts(page, "scores-table")["C1 School ethos and environment"]
+
+    assert page.text("#not-surveyed") == (
+        "Governors: not surveyed in secondary schools"
+    )
+    assert "No secondary schools surveyed governors" in page.text("#not-surveyed-note")
+    assert scores[2] == "Not surveyed in these schools"
+    for table_id in ("changes-table", "heat-map", "response-rates", "trends-table"):
+        assert page.select(f"#{table_id}") == []
+
+
+def test_year_with_open_windows_provisional(officer, published_borough):
+    with duckdb.connect(str(published_borough)) as connection:
+        connection.execute(
+            "update marts.survey_windows set closes_on = date '2099-12-18'"
+            " where academic_year = ?",
+            [YEAR],
+        )
+
+    page = dashboard(officer, group="parent")
+    trend_headers = [text_of(cell) for cell in page.select("#trends-table thead th")]
+
+    assert "18 December 2099" in page.text("#provisional-note")
+    assert f"{YEAR} figures are provisional" in page.text("#provisional-note")
+    assert trend_headers[1:] == [PREVIOUS_YEAR, f"{YEAR} (provisional)"]
+
+
+def test_closed_year_not_provisional(officer):
+    page = dashboard(officer, group="parent")
+
+    assert page.select("#provisional-note") == []
 
 
 @pytest.mark.parametrize(
