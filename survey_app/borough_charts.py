@@ -26,6 +26,8 @@ PLOT_TOP = 34
 PLOT_BOTTOM = 170
 YEAR_LABEL_Y = 190
 TICKS = (0, 25, 50, 75, 100)
+DOT_RADIUS = 5
+CAP_HALF_WIDTH = 9
 
 
 @dataclass(frozen=True)
@@ -44,9 +46,9 @@ def trend_chart(
 ) -> Markup:
     """Return an SVG of scores over the years: one dot per year on a 0-100 axis.
 
-    Each dot has a vertical line across its 95% interval and its value above
-    it; consecutive years with a score are joined by a line. A year without
-    a score shows "Hidden" in place of a dot.
+    Each dot has a vertical line across its 95% interval, drawn over the
+    dot, and its value above it. Consecutive years with a score are joined
+    by a line. A year without a score shows "Hidden" in place of a dot.
     """
     parts = [
         Markup(
@@ -86,16 +88,22 @@ def trend_chart(
                 )
             )
             continue
+        parts.append(
+            Markup(
+                '<circle cx="{x}" cy="{y}" r="{radius}" fill="{colour}" '
+                'stroke="#ffffff" stroke-width="1.5"/>'
+            ).format(x=x, y=_y(point.score), radius=DOT_RADIUS, colour=colour)
+        )
+        # The interval is drawn over the dot, and its caps reach past it, so
+        # a narrow interval stays visible.
         if point.lower is not None and point.upper is not None:
             parts.append(_line(x, _y(point.lower), x, _y(point.upper), 2))
             for bound in (point.lower, point.upper):
-                parts.append(_line(x - 6, _y(bound), x + 6, _y(bound), 2))
-        parts.append(
-            Markup(
-                '<circle cx="{x}" cy="{y}" r="6" fill="{colour}" '
-                'stroke="#ffffff" stroke-width="1.5"/>'
-            ).format(x=x, y=_y(point.score), colour=colour)
-        )
+                parts.append(
+                    _line(
+                        x - CAP_HALF_WIDTH, _y(bound), x + CAP_HALF_WIDTH, _y(bound), 2
+                    )
+                )
         top = _y(point.upper if point.upper is not None else point.score)
         parts.append(
             _text(x, top - 8, point.value_text, anchor="middle", weight="bold")
