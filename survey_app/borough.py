@@ -106,6 +106,12 @@ class ResponseRow:
     response_rate: float | None
     n_schools: int | None = None
     n_schools_surveyed: int | None = None
+    # False only for a school with no response at all, which is shown as such.
+    has_responses: bool = True
+    # The borough's rate over the schools whose number on roll is known.
+    n_schools_with_roll: int | None = None
+    number_on_roll_known: int | None = None
+    response_rate_known_roll: float | None = None
 
 
 # Choices
@@ -408,6 +414,7 @@ def response_rates(
             n_excluded=school["n_excluded"],
             number_on_roll=school["number_on_roll"],
             response_rate=school["response_rate"],
+            has_responses=school["has_responses"],
         )
         for school in schools
     ]
@@ -431,6 +438,9 @@ def response_rates(
             response_rate=row["response_rate"],
             n_schools=row["n_schools"],
             n_schools_surveyed=row["n_schools_surveyed"],
+            n_schools_with_roll=row["n_schools_with_roll"],
+            number_on_roll_known=row["number_on_roll_known"],
+            response_rate_known_roll=row["response_rate_known_roll"],
         )
     else:
         borough_row = ResponseRow(
@@ -460,6 +470,9 @@ def response_rate_rows(
             "n_excluded": row.n_excluded,
             "number_on_roll": row.number_on_roll,
             "response_rate": row.response_rate,
+            "has_responses": "yes" if row.has_responses else "no",
+            "n_schools_with_roll": row.n_schools_with_roll,
+            "response_rate_known_roll": row.response_rate_known_roll,
             "is_suppressed": row.is_suppressed,
             "suppression_reason": row.suppression_reason,
         }
@@ -536,10 +549,15 @@ def _surveyed_schools(cursor, academic_year: str, group: str, phase: str) -> lis
             schools.school_id, schools.school_name, schools.phase,
             counts.n_responses, counts.n_excluded, counts.number_on_roll,
             counts.response_rate,
-            counts.is_suppressed, counts.suppression_reason
+            counts.is_suppressed, counts.suppression_reason,
+            coalesce(responded.has_responses, true) as has_responses
         from marts.response_counts as counts
         inner join marts.schools as schools
             on counts.school_id = schools.school_id
+        left join marts.borough_school_responses as responded
+            on counts.school_id = responded.school_id
+            and counts.academic_year = responded.academic_year
+            and counts.stakeholder_group = responded.stakeholder_group
         where counts.academic_year = ? and counts.stakeholder_group = ?
             and counts.key_stage = 'all'
             and (? = 'all' or schools.phase = ?)

@@ -160,6 +160,7 @@ def borough_indicators(facts: WarehouseFacts) -> list[Expectation]:
         "n_excluded",
         "number_on_roll",
         "response_rate",
+        "response_rate_known_roll",
         "is_suppressed",
         "suppression_reason",
     ),
@@ -176,7 +177,13 @@ def borough_response_counts(facts: WarehouseFacts) -> list[Expectation]:
         *_suppression_expectations(
             facts,
             "n_responses",
-            ("n_schools", "n_responses", "n_excluded", "response_rate"),
+            (
+                "n_schools",
+                "n_responses",
+                "n_excluded",
+                "response_rate",
+                "response_rate_known_roll",
+            ),
         ),
         # Counts are nullable integers, which GX cannot compare with a
         # missing value, so only published rows are compared.
@@ -195,6 +202,11 @@ def borough_response_counts(facts: WarehouseFacts) -> list[Expectation]:
             description="No more responses are excluded than were given",
         ),
         between("response_rate", "Response rates are not negative", min_value=0),
+        between(
+            "response_rate_known_roll",
+            "Response rates over the schools with a known roll are not negative",
+            min_value=0,
+        ),
     ]
 
 

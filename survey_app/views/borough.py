@@ -410,6 +410,15 @@ EXPORTS = {
             Column("n_excluded", "Flagged, left out of scores", "integer"),
             Column("number_on_roll", "Number on roll", "integer", 0, False),
             Column("response_rate", "Response rate", "percent"),
+            Column("has_responses", "Any responses", "text", 0, False),
+            Column(
+                "n_schools_with_roll", "Schools with a known roll", "integer", 0, False
+            ),
+            Column(
+                "response_rate_known_roll",
+                "Response rate of schools with a known roll",
+                "percent",
+            ),
         ),
         lambda cursor, filters: queries.response_rate_rows(
             cursor, filters.year, filters.group, filters.phase

@@ -389,6 +389,46 @@ def test_borough_response_rate_unknown_without_every_roll(borough_build):
     assert row["response_rate"] is None
 
 
+def test_borough_rate_over_known_rolls(borough_build):
+    row = fetch_dicts(
+        borough_build,
+        "select * from marts.borough_response_counts where academic_year = ?"
+        " and stakeholder_group = 'parent' and phase = 'all'",
+        [YEAR],
+    )[0]
+
+    assert row["n_schools_with_roll"] == 3
+    assert row["number_on_roll_known"] == 360
+    assert row["response_rate_known_roll"] == pytest.approx(100 * 38 / 360, abs=1e-4)
+
+
+def test_known_roll_rate_kept_from_hidden_schools(borough_build):
+    # Every governor count is hidden and no school has a governor roll, so a
+    # rate over the known rolls would give the hidden schools' total.
+    row = fetch_dicts(
+        borough_build,
+        "select * from marts.borough_response_counts where academic_year = ?"
+        " and stakeholder_group = 'governor' and phase = 'all'",
+        [YEAR],
+    )[0]
+
+    assert row["n_schools_with_roll"] == 0
+    assert row["number_on_roll_known"] is None
+    assert row["response_rate_known_roll"] is None
+
+
+def test_school_responses_flag_every_school(borough_build):
+    rows = fetch_dicts(
+        borough_build,
+        "select * from marts.borough_school_responses where academic_year = ?"
+        " and stakeholder_group = 'governor' order by school_id",
+        [YEAR],
+    )
+
+    assert [row["school_id"] for row in rows] == [HILLTOP, RIVERSIDE, MEADOW]
+    assert all(row["has_responses"] for row in rows)
+
+
 def test_borough_response_count_hidden_like_figures(borough_build):
     row = fetch_dicts(
         borough_build,

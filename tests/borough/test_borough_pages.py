@@ -151,8 +151,40 @@ def test_response_rates_with_borough_total(officer):
     rows = cell_texts(page, "response-rates")
 
     assert rows["Hilltop Primary"] == ["12", "0", "100", "12%"]
-    assert rows["All schools (3 surveyed)"] == ["38", "0", "360", "11%"]
+    assert rows["All schools: 3 of 3 surveyed schools with responses"] == [
+        "38",
+        "0",
+        "360",
+        "11%",
+    ]
     assert "flagged" in page.text("#responses-note")
+
+
+def test_new_schools_without_responses(officer, published_borough):
+    # Meadow as a school whose parents have not answered yet and whose roll
+    # is not known: the borough rate is over Hilltop and Riverside alone.
+    with duckdb.connect(str(published_borough)) as connection:
+        connection.execute(
+            "update marts.borough_school_responses set has_responses = false"
+            " where school_id = 3 and stakeholder_group = 'parent'"
+        )
+        connection.execute(
+            "update marts.borough_response_counts set n_schools = 2,"
+            " number_on_roll = null, response_rate = null,"
+            " n_schools_with_roll = 2, number_on_roll_known = 250,"
+            " response_rate_known_roll = 100 * 27 / 250"
+            " where academic_year = ? and stakeholder_group = 'parent'"
+            " and phase = 'all'",
+            [YEAR],
+        )
+
+    page = dashboard(officer, group="parent")
+    rows = cell_texts(page, "response-rates")
+    total = rows["All schools: 2 of 3 surveyed schools with responses"]
+
+    assert rows["Meadow Primary"][0] == "No responses yet"
+    assert total[2] == "250 in the 2 schools whose roll is known"
+    assert total[3] == "11% over the 2 of 3 schools whose roll is known"
 
 
 def test_phase_filter_of_two_schools_hidden(officer):

@@ -7,6 +7,10 @@
     number_on_roll is the total of the schools surveyed, and null unless
     every one of them has its number on roll: a rate over only the schools
     with one would be a figure about a different set of schools.
+    The response rate over the schools with a known number on roll
+    (response_rate_known_roll) is kept only when every school without one
+    has no responses or its own count shown: its responses are then the
+    total less figures already shown, so the rate reveals no hidden count.
     n_hidden_schools and n_hidden_responses count the responding schools
     whose own count is suppressed, for the disclosure rule.
 #}
@@ -72,6 +76,14 @@ counts_aggregated as (
             when count(number_on_roll) = count(*) then sum(number_on_roll)
         end as number_on_roll,
 
+        count(number_on_roll) as n_schools_with_roll,
+        sum(number_on_roll) as number_on_roll_known,
+        sum(n_responses) filter (where number_on_roll is not null)
+            as n_responses_with_roll,
+        count(*) filter (
+            where number_on_roll is null and n_responses > 0 and is_suppressed
+        ) as n_hidden_schools_without_roll,
+
         count(*) filter (where n_responses > 0 and is_suppressed)
             as n_hidden_schools,
         coalesce(
@@ -88,7 +100,12 @@ counts_with_rate as (
 
     select
         *,
-        100.0 * n_responses / nullif(number_on_roll, 0) as response_rate
+        100.0 * n_responses / nullif(number_on_roll, 0) as response_rate,
+        case
+            when n_hidden_schools_without_roll = 0
+                then 100.0 * n_responses_with_roll
+                / nullif(number_on_roll_known, 0)
+        end as response_rate_known_roll
 
     from counts_aggregated
 

@@ -26,6 +26,10 @@ borough_response_counts as (
         {{ blank_if_suppressed('n_excluded') }} as n_excluded,
         number_on_roll,
         {{ blank_if_suppressed('round(response_rate, 4)') }} as response_rate,
+        n_schools_with_roll,
+        number_on_roll_known,
+        {{ blank_if_suppressed('round(response_rate_known_roll, 4)') }}
+            as response_rate_known_roll,
 
         is_suppressed,
         suppression_reason
