@@ -316,6 +316,7 @@ def comparison_chart_svg(
         title=f"{component.component_id} {component.title}: self-review and "
         "stakeholder scores",
         description=_chart_description(rows, self_score),
+        narrow=False,
     )
 
 

@@ -91,6 +91,17 @@ def test_results_page_fits_a_phone(live_server, page, published, school_user):
     page.wait_for_url(f"{live_server.url}/results")
 
     page_width = page.evaluate("document.documentElement.scrollWidth")
+    narrow = page.locator("#components-chart-narrow")
+    chart_box = narrow.bounding_box()
+    # The chart's own region scrolls sideways only if its drawing is wider.
+    region = narrow.locator("xpath=..")
+    region_overflow = region.evaluate(
+        "element => element.scrollWidth - element.clientWidth"
+    )
 
     assert page_width <= 360
+    assert page.locator("#components-chart").is_hidden()
+    assert narrow.is_visible()
+    assert chart_box["width"] <= 360
+    assert region_overflow == 0
     assert serious_violations(page) == []

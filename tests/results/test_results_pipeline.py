@@ -127,7 +127,7 @@ def test_update_button_publishes_results(app, client, responses):
     assert inner_html(nine) == inner_html(zero)
     assert "n = 9" not in page.html
 
-    chart = page.select_one("svg.app-chart")
+    chart = page.select_one("svg.app-chart--wide")
     assert chart.get("role") == "img"
     assert client.get(f"/schools/{riverside}/results").status_code == 404
     assert client.get(f"/results?school={riverside}").status_code == 404
