@@ -23,6 +23,8 @@ import pyarrow as pa
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from survey_app.db import codes_path_for
+
 from .crash import crash_point
 from .errors import PipelineError
 from .raw_schema import (
@@ -231,6 +233,7 @@ def _extract(sqlite_path: Path, watermark: int) -> _Extract:
     # connection. Without autocommit, every query below reads one snapshot.
     connection = adbc_driver_sqlite.dbapi.connect(f"file:{sqlite_path}?mode=ro")
     try:
+        _attach_codes_file(connection, sqlite_path)
         return _extract_snapshot(connection, watermark)
     except adbc_driver_sqlite.dbapi.Error as error:
         raise LoadError(
@@ -240,6 +243,22 @@ def _extract(sqlite_path: Path, watermark: int) -> _Extract:
         ) from error
     finally:
         connection.close()
+
+
+def _attach_codes_file(connection, sqlite_path: Path) -> None:
+    """Attach the store's access codes file read-only as schema codes.
+
+    Runs before the first read, because SQLite cannot attach a file inside
+    the read transaction.
+    """
+    cursor = connection.cursor()
+    try:
+        cursor.execute(
+            "attach database ? as codes",
+            (f"file:{codes_path_for(sqlite_path)}?mode=ro",),
+        )
+    finally:
+        cursor.close()
 
 
 def _extract_snapshot(connection, watermark: int) -> _Extract:

@@ -191,10 +191,12 @@ REPLACED_TABLES = (
     "school_rolls",
     "survey_windows",
     "survey_links",
-    "access_code_counts",
     "self_reviews",
     "self_review_ratings",
     "next_steps",
+    # Last: the access codes file runs in rollback-journal mode, where a read
+    # holds off the app's code spends until the load's read transaction ends.
+    "access_code_counts",
 )
 
 # Appended by response_seq. The SQLite driver infers each column's Arrow type
@@ -236,14 +238,15 @@ EXCLUDED_SOURCE_COLUMNS = {
 
 # Tables whose SQLite source is not the table of the same name.
 SOURCE_QUERIES = {
-    # Every link gets a row, with zeros when it has no codes.
+    # Every link gets a row, with zeros when it has no codes. The codes live
+    # in the access codes file, which the load attaches as schema codes.
     "access_code_counts": """
         select
             survey_links.link_id,
             count(access_codes.code_hash) as codes_issued,
             coalesce(sum(access_codes.is_spent), 0) as codes_spent
         from survey_links
-        left join access_codes
+        left join codes.access_codes as access_codes
             on access_codes.link_id = survey_links.link_id
         group by survey_links.link_id
     """,

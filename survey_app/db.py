@@ -1,24 +1,73 @@
-"""Database engine and sessions for the operational store."""
+"""Database engine and sessions for the operational store.
 
+Access codes live in their own SQLite file beside the store (for
+var/imhars.sqlite, var/imhars-codes.sqlite), attached to every connection as
+schema codes. The store runs in WAL mode, whose log keeps each transaction's
+page images until a checkpoint, so a code's spend written in the same log as
+its response would link the two. The codes file uses a rollback journal
+instead, which is deleted when each transaction commits.
+"""
+
+import sqlite3
 from pathlib import Path
 
 from flask import current_app, g
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
+
+from .config import ConfigurationError
+
+CODES_SCHEMA = "codes"
+CODES_FILE_SUFFIX = "-codes"
+BUSY_TIMEOUT_MS = 30000
 
 
 def create_database_engine(url: str) -> Engine:
     """Create an engine; for SQLite, make sure its folder exists and set pragmas.
 
     WAL lets readers go on while one writer commits, and synchronous=FULL makes
-    each acknowledged commit survive a power cut.
+    each acknowledged commit survive a power cut. Every connection attaches
+    the access codes file as schema codes.
     """
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if url.startswith("sqlite"):
+        store_path = store_path_from_url(url)
+        store_path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args=_connect_args(url))
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _set_sqlite_pragmas)
+        codes_path = codes_path_for(store_path)
+        event.listen(
+            engine,
+            "connect",
+            lambda dbapi_connection, record: _set_sqlite_pragmas(
+                dbapi_connection, codes_path
+            ),
+        )
     return engine
+
+
+def store_path_from_url(url: str) -> Path:
+    """Return the file of a sqlite:/// URL, or raise ConfigurationError."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        parsed = None
+    if parsed is None or parsed.get_backend_name() != "sqlite" or not parsed.database:
+        raise ConfigurationError(
+            f"database URL {url!r} is not a SQLite file, and the store needs one "
+            "beside its access codes file: set IMHARS_DATABASE_URL to "
+            "sqlite:///PATH"
+        )
+    return Path(parsed.database)
+
+
+def codes_path_for(store_path: Path) -> Path:
+    """Return the access codes file that belongs to a store file.
+
+    var/imhars.sqlite has var/imhars-codes.sqlite.
+    """
+    return store_path.with_name(store_path.stem + CODES_FILE_SUFFIX + store_path.suffix)
 
 
 def _connect_args(url: str) -> dict:
@@ -28,13 +77,54 @@ def _connect_args(url: str) -> dict:
     return {}
 
 
-def _set_sqlite_pragmas(dbapi_connection, connection_record) -> None:
+def _set_sqlite_pragmas(dbapi_connection, codes_path: Path) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("pragma journal_mode = wal")
-    cursor.execute("pragma synchronous = full")
+    cursor.execute("pragma main.journal_mode = wal")
+    cursor.execute("pragma main.synchronous = full")
     cursor.execute("pragma foreign_keys = on")
-    cursor.execute("pragma busy_timeout = 30000")
+    cursor.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute(f"attach database ? as {CODES_SCHEMA}", (str(codes_path),))
+    _set_codes_pragmas(cursor, f"{CODES_SCHEMA}.")
     cursor.close()
+
+
+def _set_codes_pragmas(cursor, schema_prefix: str) -> None:
+    """Keep the codes file in rollback-journal mode, never WAL.
+
+    A committed change then leaves no before and after page images behind,
+    secure_delete zeroes freed content, and synchronous=EXTRA also syncs the
+    folder after the journal is deleted, so that a commit is durable when
+    COMMIT returns.
+
+    NOTE: deleting the journal frees its disk blocks without overwriting
+    them, so an image of the raw disk, unlike a copy of the folder, may still
+    hold before-images of recently spent codes' pages.
+    """
+    (mode,) = cursor.execute(f"pragma {schema_prefix}journal_mode = delete").fetchone()
+    if mode != "delete":
+        raise sqlite3.OperationalError(
+            f"the access codes file stayed in journal mode {mode!r}, not 'delete': "
+            "stop every process that has it open, then start the app again"
+        )
+    cursor.execute(f"pragma {schema_prefix}secure_delete = on")
+    cursor.execute(f"pragma {schema_prefix}synchronous = extra")
+
+
+def connect_codes_file(codes_path: Path) -> sqlite3.Connection:
+    """Open the access codes file alone, in autocommit mode, for spending codes.
+
+    The caller begins and commits each transaction itself.
+    """
+    connection = sqlite3.connect(codes_path, timeout=30, isolation_level=None)
+    try:
+        cursor = connection.cursor()
+        cursor.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
+        _set_codes_pragmas(cursor, "")
+        cursor.close()
+    except BaseException:
+        connection.close()
+        raise
+    return connection
 
 
 def init_app(app) -> None:

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from .calendar import academic_year_bounds, academic_year_for, london_today
 from .models import (
+    AccessCode,
     Answer,
     BankGroup,
     Base,
@@ -42,6 +43,7 @@ from .models import (
     School,
     SchoolRoll,
     SurveyLink,
+    SurveyWindow,
     User,
 )
 from .passwords import hash_password
@@ -628,10 +630,30 @@ def delete_demo(session: Session) -> int:
     schools deleted.
     """
     count = session.scalar(select(func.count()).where(School.is_demo))
+    # The codes go first, in their own transaction: a crash before the rest
+    # commits leaves links without codes, never codes whose link_id a new
+    # link could take over.
+    session.execute(_demo_codes_delete())
+    session.commit()
     for statement in _demo_delete_statements():
         session.execute(statement)
     session.commit()
     return count
+
+
+def _demo_codes_delete():
+    """Build the delete of the demo links' access codes.
+
+    The codes file has no foreign keys for _demo_delete_statements to follow.
+    """
+    codes = AccessCode.__table__
+    demo_links = (
+        select(SurveyLink.link_id)
+        .join(SurveyWindow, SurveyWindow.window_id == SurveyLink.window_id)
+        .join(School, School.school_id == SurveyWindow.school_id)
+        .where(School.is_demo)
+    )
+    return delete(codes).where(codes.c.link_id.in_(demo_links))
 
 
 def _demo_delete_statements() -> list:

@@ -1,12 +1,18 @@
 """The operator's tasks: back up, restore, and delete responses past retention.
 
-A backup folder contains the operational store (imhars.sqlite), raw.duckdb and
-published.duckdb, and manifest.json with the SHA-256 of each file. The store
-is copied with SQLite's online backup API, which copies one consistent
-snapshot while the app goes on writing. The DuckDB files are copied while
-holding the pipeline lock, so no run writes them meanwhile, and the store is
-copied under the same lock, after them: the warehouse's watermark can then
-never be ahead of the store it is restored with.
+A backup folder contains the operational store (imhars.sqlite), its access
+codes file (imhars-codes.sqlite), raw.duckdb and published.duckdb, and
+manifest.json with the SHA-256 of each file. Each SQLite file is copied with
+SQLite's online backup API, which copies one consistent snapshot while the
+app goes on writing. The DuckDB files are copied while holding the pipeline
+lock, so no run writes them meanwhile, and the store is copied under the
+same lock, after them: the warehouse's watermark can then never be ahead of
+the store it is restored with.
+
+The codes file is copied after the store, and restored after it. The app
+commits a code's spend before the response it lets in, so every response in
+the copied store has its code spent in the later copy of the codes file.
+A restore therefore never makes a used code usable again.
 """
 
 import hashlib
@@ -24,14 +30,14 @@ from pathlib import Path
 
 import duckdb
 from sqlalchemy import delete, func, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
 from pipeline.lock import PipelineBusyError, pipeline_lock
 from pipeline.settings import PipelineSettings
 
 from .calendar import academic_year_bounds, academic_year_for, london_today
+from .config import ConfigurationError
+from .db import codes_path_for, store_path_from_url
 from .models import Answer, AuditEvent, ImportedResponse, Response, SurveyWindow
 
 logger = logging.getLogger(__name__)
@@ -39,6 +45,7 @@ logger = logging.getLogger(__name__)
 MANIFEST_NAME = "manifest.json"
 BACKUP_FORMAT = 1
 STORE_NAME = "imhars.sqlite"
+CODES_NAME = codes_path_for(Path(STORE_NAME)).name
 WAREHOUSE_NAMES = ("raw.duckdb", "published.duckdb")
 # DuckDB keeps committed changes not yet checkpointed in FILE.wal.
 WAL_SUFFIX = ".wal"
@@ -85,18 +92,10 @@ class BackupSummary:
 
 def store_path_of(config) -> Path:
     """Return the SQLite file of the app's configuration, or raise OperationError."""
-    database_url = config["SQLALCHEMY_DATABASE_URL"]
     try:
-        url = make_url(database_url)
-    except ArgumentError:
-        url = None
-    if url is None or url.get_backend_name() != "sqlite" or not url.database:
-        raise OperationError(
-            f"IMHARS_DATABASE_URL {database_url!r} is not a SQLite file, and "
-            "backup, restore and retention work on SQLite only: set it to "
-            "sqlite:///PATH"
-        )
-    return Path(url.database)
+        return store_path_from_url(config["SQLALCHEMY_DATABASE_URL"])
+    except ConfigurationError as error:
+        raise OperationError(error.message) from error
 
 
 def back_up(
@@ -115,6 +114,12 @@ def back_up(
             f"the operational store {store_path} does not exist: check "
             "IMHARS_DATABASE_URL or IMHARS_VAR_DIR"
         )
+    codes_path = codes_path_for(store_path)
+    if not codes_path.is_file():
+        raise OperationError(
+            f"the access codes file {codes_path} does not exist: run 'flask "
+            "--app survey_app db-upgrade', which creates it beside the store"
+        )
     _prepare_destination(destination)
     with _locked(settings, wait_seconds):
         try:
@@ -127,14 +132,17 @@ def back_up(
                 "or fix permissions there, delete the folder and run again"
             ) from error
         _backup_sqlite(store_path, destination / STORE_NAME)
+        _backup_sqlite(codes_path, destination / CODES_NAME)
 
-    problems = _sqlite_problems(destination / STORE_NAME)
-    if problems:
-        raise OperationError(
-            f"the copy of {store_path} failed SQLite's integrity check: "
-            f"{'; '.join(problems[:5])}. The backup in {destination} is not "
-            "usable: check the store with 'sqlite3 FILE \"pragma integrity_check\"'"
-        )
+    for source, name in ((store_path, STORE_NAME), (codes_path, CODES_NAME)):
+        problems = _sqlite_problems(destination / name)
+        if problems:
+            raise OperationError(
+                f"the copy of {source} failed SQLite's integrity check: "
+                f"{'; '.join(problems[:5])}. The backup in {destination} is not "
+                "usable: check the file with 'sqlite3 FILE \"pragma "
+                "integrity_check\"'"
+            )
     files = {
         path.name: {"sha256": file_sha256(path), "bytes": path.stat().st_size}
         for path in sorted(destination.iterdir())
@@ -271,15 +279,19 @@ def restore(
 
     Without force, raises OperationError when any target file exists and is
     not empty. Earlier published files in previous/ are deleted, because they
-    belong to the replaced data.
+    belong to the replaced data. A backup made before access codes had their
+    own file has none, and then the codes file is emptied: the store's
+    migration moves the backup's codes into it.
     """
     manifest = read_manifest(backup_dir)
-    problems = _sqlite_problems(backup_dir / STORE_NAME)
-    if problems:
-        raise OperationError(
-            f"{backup_dir / STORE_NAME} failed SQLite's integrity check: "
-            f"{'; '.join(problems[:5])}. Restore another backup"
-        )
+    names = [STORE_NAME] + ([CODES_NAME] if CODES_NAME in manifest["files"] else [])
+    for name in names:
+        problems = _sqlite_problems(backup_dir / name)
+        if problems:
+            raise OperationError(
+                f"{backup_dir / name} failed SQLite's integrity check: "
+                f"{'; '.join(problems[:5])}. Restore another backup"
+            )
     occupied = [
         path for path in _restore_targets(store_path, settings) if _has_data(path)
     ]
@@ -291,7 +303,9 @@ def restore(
         )
 
     with _locked(settings, wait_seconds):
-        _restore_sqlite(backup_dir / STORE_NAME, store_path)
+        _restore_sqlite(backup_dir / STORE_NAME, store_path, "wal")
+        codes_source = backup_dir / CODES_NAME if CODES_NAME in names else None
+        _restore_sqlite(codes_source, codes_path_for(store_path), "delete")
         try:
             settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
             for name in WAREHOUSE_NAMES:
@@ -319,7 +333,7 @@ def restore(
 
 
 def _restore_targets(store_path: Path, settings: PipelineSettings) -> list[Path]:
-    targets = [store_path]
+    targets = [store_path, codes_path_for(store_path)]
     for name in WAREHOUSE_NAMES:
         path = settings.warehouse_dir / name
         targets += [path, path.with_name(path.name + WAL_SUFFIX)]
@@ -333,23 +347,32 @@ def _has_data(path: Path) -> bool:
         return False
 
 
-def _restore_sqlite(source_path: Path, store_path: Path) -> None:
-    """Write a backup into the store through SQLite's backup API.
+def _restore_sqlite(
+    source_path: Path | None, store_path: Path, journal_mode: str
+) -> None:
+    """Write a backup into a SQLite file through SQLite's backup API.
 
-    The API writes through the store's own journal and locks, so connections
+    The API writes through the file's own journal and locks, so connections
     the app still holds see the restored data rather than a swapped file.
+    A source_path of None empties the file. journal_mode is 'wal' for the
+    store and 'delete' for the access codes file.
     """
     store_path.parent.mkdir(parents=True, exist_ok=True)
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+    if source_path is None:
+        source = sqlite3.connect(":memory:")
+    else:
+        source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
     target = sqlite3.connect(store_path, timeout=30)
     try:
         target.execute("pragma busy_timeout = 30000")
         source.backup(target, pages=-1)
-        target.execute("pragma journal_mode = wal")
-        target.execute("pragma wal_checkpoint(truncate)")
+        target.execute(f"pragma journal_mode = {journal_mode}")
+        if journal_mode == "wal":
+            target.execute("pragma wal_checkpoint(truncate)")
     except sqlite3.Error as error:
         raise OperationError(
-            f"restoring {store_path} from {source_path} failed: {error}. Next: "
+            f"restoring {store_path} from {source_path or 'nothing'} failed: {error}. "
+            "Next: "
             "stop the app, check free space and permissions, then run again"
         ) from error
     finally:

@@ -1,22 +1,45 @@
 """Store a finished questionnaire: the response, its answers and the spent code.
 
-Everything happens in one transaction, so a submission is stored whole or not
-at all. The response_id made when the respondent started is the idempotency
-key: a second submission with the same id stores nothing and reports that the
-response already exists.
+The response and its answers are stored in one transaction, so they are
+stored whole or not at all. The response_id made when the respondent started
+is the idempotency key: a second submission with the same id stores nothing
+and reports that the response already exists.
+
+An access code lives in its own file (survey_app/db.py explains why), and
+SQLite commits the WAL-mode store before an attached rollback-journal file,
+so one transaction over both would make the response durable before the
+spend. A crash in between would leave a stored response and a code that
+can be used again. So the spend is committed first, through its own
+connection, while this submission holds the store's write lock. A crash
+after the spend and before the response's commit wastes that one code.
 """
 
+import logging
+import os
+import signal
+import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .calendar import london_today
-from .models import AccessCode, Answer, Response, SurveyLink
+from .db import codes_path_for, connect_codes_file
+from .models import Answer, Response, SurveyLink
 from .questionnaire import DONT_KNOW, Questionnaire
+
+logger = logging.getLogger(__name__)
+
+# A test hook: with this variable set to CODE_SPENT, the process sends itself
+# SIGKILL right after a code's spend is committed and before the response is
+# stored, as kill -9 or a power cut could stop it. The fault tests
+# (tests/faults/) set it. Unset, as in production, it does nothing.
+CRASH_AT_VARIABLE = "IMHARS_SUBMISSION_CRASH_AT"
+CODE_SPENT = "code spent"
 
 
 class CodeAlreadyUsedError(Exception):
@@ -54,13 +77,14 @@ def store_submission(
     questionnaire: Questionnaire,
     today: date | None = None,
 ) -> bool:
-    """Store a submission in one transaction, or return False if it is stored.
+    """Store a submission and spend its code, or return False if it is stored.
 
     Raises CodeAlreadyUsedError when the link's code is already spent,
     CodeRequiredError when the link needs a code and none was given, and
     InvalidSubmissionError when the answers do not fit the questionnaire.
-    The session must have no pending changes: it is committed or rolled back
-    here.
+    When the response cannot be stored after its code was spent, the spend
+    is undone. The session must have no pending changes: it is committed or
+    rolled back here.
     """
     _check_submission(submission, questionnaire)
     if session.new or session.dirty or session.deleted:
@@ -72,29 +96,16 @@ def store_submission(
     # starts its own.
     session.commit()
 
+    is_code_spent = False
     try:
-        _begin_write(session)
+        _lock_store(session)
         if response_exists(session, submission.response_id):
             session.rollback()
             return False
         if needs_code:
-            # TODO: SQLite's write-ahead log keeps this update and the
-            # response's insert in one transaction's frames, which links the
-            # code to the response for anyone with a copy of imhars.sqlite-wal
-            # (tests/privacy/test_access_codes.py).
-            spent = session.execute(
-                update(AccessCode)
-                .where(
-                    AccessCode.code_hash == submission.code_hash,
-                    AccessCode.link_id == link_id,
-                    AccessCode.is_spent.is_(False),
-                )
-                .values(is_spent=True)
-            )
-            if spent.rowcount != 1:
-                raise CodeAlreadyUsedError(
-                    "the access code is spent or not for this link"
-                )
+            _spend_code(_codes_path(session), submission.code_hash, link_id)
+            is_code_spent = True
+            _crash_point(CODE_SPENT)
         response = Response(
             response_id=submission.response_id,
             window_id=window_id,
@@ -121,19 +132,99 @@ def store_submission(
         session.rollback()
         if response_exists(session, submission.response_id):
             return False
+        if is_code_spent:
+            _restore_code_unless_stored(session, submission, link_id)
         raise
     except BaseException:
         session.rollback()
+        if is_code_spent:
+            _restore_code_unless_stored(session, submission, link_id)
         raise
     return True
 
 
-def _begin_write(session: Session) -> None:
-    """Take SQLite's write lock before reading, so two submissions of one
-    response_id run one after the other and the second finds the first."""
+def _lock_store(session: Session) -> None:
+    """Take the store's write lock, and only the store's, before reading.
+
+    Two submissions of one response_id then run one after the other, and the
+    second finds the first. BEGIN IMMEDIATE would also take the attached
+    codes file's write lock, which the spend's own connection needs. SQLite
+    starts a write transaction on the files that a deferred transaction's
+    first INSERT, UPDATE or DELETE names, whether or not a row matches, so
+    this DELETE locks the main file alone and changes nothing.
+    """
     connection = session.connection()
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("DELETE FROM main.responses WHERE 0")
+
+
+def _crash_point(point: str) -> None:
+    if os.environ.get(CRASH_AT_VARIABLE) == point:
+        logger.warning(
+            "%s=%r: killing this process with SIGKILL", CRASH_AT_VARIABLE, point
+        )
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _codes_path(session: Session) -> Path:
+    return codes_path_for(Path(session.get_bind().url.database))
+
+
+def _spend_code(codes_path: Path, code_hash: str | None, link_id: int) -> None:
+    """Mark a code spent and commit that in the codes file alone.
+
+    Raises CodeAlreadyUsedError, with nothing changed, when the code is
+    spent, unknown or for another link.
+    """
+    connection = connect_codes_file(codes_path)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        spent = connection.execute(
+            "UPDATE access_codes SET is_spent = 1 "
+            "WHERE code_hash = ? AND link_id = ? AND NOT is_spent",
+            (code_hash, link_id),
+        )
+        if spent.rowcount != 1:
+            raise CodeAlreadyUsedError("the access code is spent or not for this link")
+        connection.execute("COMMIT")
+    finally:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        connection.close()
+
+
+def _restore_code_unless_stored(
+    session: Session, submission: Submission, link_id: int
+) -> None:
+    """Mark a spent code unspent again if its response is not stored.
+
+    The code then lets in at most one response. When the store cannot be
+    read or the codes file cannot be written, the code stays spent and is
+    lost, which is logged.
+    """
+    connection = None
+    try:
+        if response_exists(session, submission.response_id):
+            return
+        connection = connect_codes_file(_codes_path(session))
+        connection.execute(
+            "UPDATE access_codes SET is_spent = 0 WHERE code_hash = ? AND link_id = ?",
+            (submission.code_hash, link_id),
+        )
+    except (sqlite3.Error, SQLAlchemyError) as error:
+        # Only SQLite's message: a statement's parameters name the response.
+        logger.error(
+            "a spent access code of link %s could not be made usable again after "
+            "its response failed to be stored, so the code is lost: %s",
+            link_id,
+            getattr(error, "orig", None) or error,
+        )
+    finally:
+        if connection is not None:
+            connection.close()
 
 
 def response_exists(session: Session, response_id: str) -> bool:

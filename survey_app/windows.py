@@ -282,6 +282,13 @@ def issue_access_codes(
             f"count {count} is not valid: issue from 1 to {MAX_CODES_PER_BATCH} "
             "codes at a time"
         )
+    # The codes file cannot refer to survey_links by a foreign key, so the
+    # link is checked here and the batch is flushed to give a stored batch_id.
+    if link.link_id is None or session.get(SurveyLink, link.link_id) is None:
+        raise ValueError(
+            f"link {link.token!r} is not stored: create the survey link before "
+            "issuing codes for it"
+        )
     pepper = access_code_pepper(secret_key)
     batch = AccessCodeBatch(link_id=link.link_id, label=label)
     session.add(batch)

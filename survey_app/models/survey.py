@@ -12,6 +12,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..db import CODES_SCHEMA
 from .base import Base, UTCDateTime, utc_now
 
 PHASES = ("primary", "secondary", "special", "all_through")
@@ -112,15 +113,19 @@ class AccessCode(Base):
     """A single-use code, stored only as a hash.
 
     Spending a code sets a flag and records nothing else: no time, and no
-    reference to or from the response it let in.
+    reference to or from the response it let in. The table lives in the
+    access codes file, attached as schema codes (survey_app/db.py explains
+    why). SQLite enforces no foreign key across files, so link_id and
+    batch_id are plain integers: issue_access_codes checks that the link is
+    stored and adds the batch itself before it adds codes.
     """
 
     __tablename__ = "access_codes"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = {"schema": CODES_SCHEMA, "sqlite_with_rowid": False}
 
     code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    link_id: Mapped[int] = mapped_column(ForeignKey("survey_links.link_id"))
-    batch_id: Mapped[int] = mapped_column(ForeignKey("access_code_batches.batch_id"))
+    link_id: Mapped[int]
+    batch_id: Mapped[int]
     is_spent: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

@@ -49,6 +49,8 @@ class GunicornServer:
         self.var_dir = var_dir
         self.log_path = log_path
         self.workers = workers
+        # Variables added to the app's environment at the next start.
+        self.extra_environment: dict[str, str] = {}
         self.secret_key = secrets.token_hex(32)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -60,6 +62,7 @@ class GunicornServer:
             **app_environment(self.var_dir, self.secret_key),
             "IMHARS_BIND": f"127.0.0.1:{self.port}",
             "WEB_CONCURRENCY": str(self.workers),
+            **self.extra_environment,
         }
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(

@@ -10,7 +10,7 @@ from flask import Flask
 
 from survey_app import create_app
 from survey_app.calendar import academic_year_for, london_today
-from survey_app.db import get_db
+from survey_app.db import codes_path_for, get_db
 from survey_app.migrate import upgrade_database
 from survey_app.models import SurveyLink
 from survey_app.reference import sync_reference_data
@@ -27,6 +27,10 @@ from .respondents import SurveyTarget
 
 def store_path(var_dir: Path) -> Path:
     return var_dir / "imhars.sqlite"
+
+
+def codes_path(var_dir: Path) -> Path:
+    return codes_path_for(store_path(var_dir))
 
 
 def make_app(
@@ -149,9 +153,22 @@ def question_ids(path: Path) -> dict[tuple[str, str], set[str]]:
     return questions
 
 
-def integrity_check(path: Path) -> list[str]:
-    """Return SQLite's integrity_check and foreign_key_check findings ('ok' if none)."""
+@contextmanager
+def read_only_with_codes(path: Path) -> Iterator[sqlite3.Connection]:
+    """Open the store read-only with its access codes file attached as codes."""
     with read_only(path) as connection:
+        connection.execute(
+            "attach database ? as codes", (f"file:{codes_path_for(path)}?mode=ro",)
+        )
+        yield connection
+
+
+def integrity_check(path: Path) -> list[str]:
+    """Return SQLite's integrity_check and foreign_key_check findings ('ok' if none).
+
+    The access codes file beside the store is checked too.
+    """
+    with read_only_with_codes(path) as connection:
         findings = [row[0] for row in connection.execute("pragma integrity_check")]
         findings += [
             f"foreign key: {row}"
@@ -161,9 +178,10 @@ def integrity_check(path: Path) -> list[str]:
 
 
 def spent_codes(path: Path, token: str) -> int:
-    with read_only(path) as connection:
+    with read_only_with_codes(path) as connection:
         return connection.execute(
-            "select count(*) from access_codes c join survey_links l using (link_id) "
+            "select count(*) from codes.access_codes c "
+            "join survey_links l using (link_id) "
             "where l.token = ? and c.is_spent",
             (token,),
         ).fetchone()[0]

@@ -12,6 +12,7 @@ from contextlib import closing
 
 import pytest
 
+from survey_app.db import codes_path_for
 from survey_app.warehouse import get_publication
 
 from .checks import unstored_acknowledgements
@@ -114,15 +115,21 @@ def store_disk(tmp_path, small_disks, serve):
 
 
 def create_open_surveys_on(var_dir, store):
-    """Create the surveys under var_dir, then move the store to store."""
+    """Create the surveys under var_dir, then move the store and its access
+    codes file beside store."""
     targets = create_open_surveys(var_dir, SECRET_KEY, respondents=8)
-    source = sqlite3.connect(var_dir / "imhars.sqlite")
-    target = sqlite3.connect(store)
-    source.backup(target)
-    target.execute("pragma journal_mode = wal")
-    target.close()
-    source.close()
-    (var_dir / "imhars.sqlite").unlink()
+    moves = (
+        (var_dir / "imhars.sqlite", store, "wal"),
+        (var_dir / "imhars-codes.sqlite", codes_path_for(store), "delete"),
+    )
+    for source_path, target_path, journal_mode in moves:
+        source = sqlite3.connect(source_path)
+        target = sqlite3.connect(target_path)
+        source.backup(target)
+        target.execute(f"pragma journal_mode = {journal_mode}")
+        target.close()
+        source.close()
+        source_path.unlink()
     return targets
 
 

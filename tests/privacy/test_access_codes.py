@@ -7,8 +7,9 @@ set by the code's hash alone. The responses follow the order of submission
 (response_seq), as the warehouse's incremental load needs, but store nothing
 of the code.
 
-The last test reads the store's write-ahead log as someone with a copy of
-the server's files would.
+The last tests read the store's write-ahead log and whatever the access
+codes file leaves beside it, as someone with a copy of the server's files
+would.
 """
 
 import random
@@ -19,7 +20,7 @@ import struct
 import pytest
 from security.respondent import Respondent
 
-from survey_app.db import get_db
+from survey_app.db import codes_path_for, get_db
 from survey_app.models import SurveyLink
 from survey_app.windows import access_code_pepper, hash_access_code, issue_access_codes
 
@@ -76,6 +77,9 @@ def newest_response_id(world) -> str:
 def query(world, sql, parameters=()):
     connection = sqlite3.connect(world.store_path)
     try:
+        connection.execute(
+            "attach database ? as codes", (str(codes_path_for(world.store_path)),)
+        )
         return connection.execute(sql, parameters).fetchall()
     finally:
         connection.close()
@@ -96,7 +100,7 @@ def test_codes_are_spent(world, spent):
 
 def test_code_storage_order_is_hash_order(world, spent):
     (table_sql,) = query(
-        world, "select sql from sqlite_master where name = 'access_codes'"
+        world, "select sql from codes.sqlite_master where name = 'access_codes'"
     )[0]
     stored = [row[0] for row in query(world, "select code_hash from access_codes")]
     spent_hashes = [code_hash for code_hash, _ in spent]
@@ -201,20 +205,34 @@ def link_codes_through_wal(store: bytes, wal: bytes, hashes: list[str]) -> dict:
     return links
 
 
-# TODO: the write-ahead log links a spent code to its response until its
-# frames are overwritten, because survey_app/submissions.py spends the code
-# and stores the response in one transaction.
-@pytest.mark.xfail(
-    strict=True,
-    reason="the store's write-ahead log records each code's spend in the same "
-    "transaction as its response",
-)
 def test_write_ahead_log_does_not_link_codes(world, spent):
     wal_path = world.store_path.with_name(world.store_path.name + "-wal")
     wal = wal_path.read_bytes() if wal_path.exists() else b""
     store = world.store_path.read_bytes()
+    hashes = [code_hash for code_hash, _ in spent]
 
-    links = link_codes_through_wal(store, wal, [code_hash for code_hash, _ in spent])
+    links = link_codes_through_wal(store, wal, hashes)
     recovered = [pair for pair in spent if links.get(pair[0]) == pair[1]]
 
+    # The log must hold the responses, or this test would prove nothing.
+    assert len(wal_transactions(wal)) >= CODES
     assert recovered == []
+    for code_hash in hashes:
+        assert code_hash.encode() not in wal
+        assert code_hash.encode() not in store
+
+
+def test_codes_file_leaves_no_journal(world, spent):
+    codes_path = codes_path_for(world.store_path)
+    beside = sorted(
+        path.name
+        for path in codes_path.parent.iterdir()
+        if path.name.startswith(codes_path.name) and path != codes_path
+    )
+    header = codes_path.read_bytes()[:100]
+    hashes = [code_hash for code_hash, _ in spent]
+
+    assert beside == []
+    # Bytes 18 and 19 of a SQLite header are 1 for a rollback journal, 2 for WAL.
+    assert header[18:20] == b"\x01\x01"
+    assert all(code_hash.encode() in codes_path.read_bytes() for code_hash in hashes)

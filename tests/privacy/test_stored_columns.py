@@ -14,6 +14,8 @@ import duckdb
 import pytest
 from security.respondent import Respondent
 
+from survey_app.db import codes_path_for
+
 pytestmark = [pytest.mark.dbt, pytest.mark.slow]
 
 # Tables of the store with a row per respondent, response or access code.
@@ -34,21 +36,26 @@ DATE_ONLY_COLUMNS = {"submitted_on"}
 
 
 def store_columns(path) -> dict[str, list[tuple[str, str]]]:
+    """Return the columns of every table in the store and its access codes file."""
     connection = sqlite3.connect(path)
     try:
-        tables = [
-            row[0]
-            for row in connection.execute(
-                "select name from sqlite_master where type = 'table'"
-            )
-        ]
-        return {
-            table: [
-                (row[1], row[2])
-                for row in connection.execute(f'pragma table_info("{table}")')
+        connection.execute("attach database ? as codes", (str(codes_path_for(path)),))
+        columns = {}
+        for schema in ("main", "codes"):
+            tables = [
+                row[0]
+                for row in connection.execute(
+                    f"select name from {schema}.sqlite_master where type = 'table'"  # noqa: S608
+                )
             ]
-            for table in tables
-        }
+            for table in tables:
+                columns[table] = [
+                    (row[1], row[2])
+                    for row in connection.execute(
+                        f'pragma {schema}.table_info("{table}")'
+                    )
+                ]
+        return columns
     finally:
         connection.close()
 
@@ -158,7 +165,7 @@ def test_store_file_keeps_nothing_of_the_request(world):
 
     stored = b"".join(
         path.read_bytes()
-        for path in world.var_dir.glob("imhars.sqlite*")
+        for path in world.var_dir.glob("imhars*.sqlite*")
         if path.is_file()
     )
     world.reset()

@@ -9,6 +9,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+from survey_app.db import codes_path_for
 from survey_app.self_review import MAX_TEXT_LENGTH
 from survey_app.windows import MAX_CODES_PER_BATCH, MAX_NUMBER_ON_ROLL
 
@@ -81,6 +82,13 @@ ROW_CHECKS = {
         join access_code_batches b using (batch_id)
         where b.link_id != c.link_id or c.is_spent not in (0, 1)
             or length(c.code_hash) != 64
+    """,
+    # The codes file cannot enforce these as foreign keys.
+    "access code of no stored link or batch": """
+        select c.code_hash from access_codes c
+        left join survey_links l using (link_id)
+        left join access_code_batches b using (batch_id)
+        where l.link_id is null or b.batch_id is null
     """,
     "access code batch label or size invalid": f"""
         select b.batch_id, b.label, count(c.code_hash) from access_code_batches b
@@ -181,6 +189,13 @@ def text_problems(connection) -> list:
     return found
 
 
+def connect_store(path: Path) -> sqlite3.Connection:
+    """Open the store with its access codes file attached, as the app does."""
+    connection = sqlite3.connect(path)
+    connection.execute("attach database ? as codes", (str(codes_path_for(path)),))
+    return connection
+
+
 def last_response_seq(path: Path) -> int:
     connection = sqlite3.connect(path)
     try:
@@ -196,7 +211,7 @@ def store_problems(path: Path, since: int = 0) -> dict[str, list]:
 
     since is the last response_seq before the requests under test.
     """
-    connection = sqlite3.connect(path)
+    connection = connect_store(path)
     try:
         problems = {}
         integrity = connection.execute("pragma integrity_check").fetchall()
@@ -224,11 +239,14 @@ class StoreWatch:
     def __init__(self, path: Path):
         self.path = path
         self.since = last_response_seq(path)
-        self.connection = sqlite3.connect(path)
+        self.connection = connect_store(path)
         self.version = self._data_version()
 
-    def _data_version(self) -> int:
-        return self.connection.execute("pragma data_version").fetchone()[0]
+    def _data_version(self) -> tuple[int, int]:
+        return (
+            self.connection.execute("pragma main.data_version").fetchone()[0],
+            self.connection.execute("pragma codes.data_version").fetchone()[0],
+        )
 
     def problems_since_last_check(self) -> dict[str, list]:
         version = self._data_version()

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from survey_app import create_app
 from survey_app.calendar import academic_year_bounds, academic_year_for, london_today
 from survey_app.commands.users import create_user
-from survey_app.db import get_db
+from survey_app.db import codes_path_for, get_db
 from survey_app.demo import DEMO_PASSWORD, load_demo
 from survey_app.migrate import upgrade_database
 from survey_app.models import (
@@ -457,6 +457,11 @@ class WorldCopy:
     def store_path(self) -> Path:
         return self.var_dir / "imhars.sqlite"
 
+    @property
+    def codes_path(self) -> Path:
+        """The access codes file, which the app attaches to the store."""
+        return codes_path_for(self.store_path)
+
     def reset(self) -> None:
         """Put the store back as built, with a queued pipeline run.
 
@@ -464,9 +469,10 @@ class WorldCopy:
         starting a real pipeline process.
         """
         self.app.extensions["db_engine"].dispose()
-        for suffix in ("-wal", "-shm"):
-            Path(f"{self.store_path}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(self.template / "var" / "imhars.sqlite", self.store_path)
+        for path in (self.store_path, self.codes_path):
+            for suffix in ("-wal", "-shm", "-journal"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            shutil.copyfile(self.template / "var" / path.name, path)
         with self.app.app_context():
             db = get_db()
             db.add(

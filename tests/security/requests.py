@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from flask import url_for
 
+from survey_app.db import codes_path_for
+
 from .demo_world import SchoolInfo, WorldCopy
 from .routes import (
     ALLOWED,
@@ -69,17 +71,34 @@ def access_outcome(response) -> str:
 
 @contextmanager
 def watch_store(path: Path) -> Iterator[Callable[[], bool]]:
-    """Yield a function that returns whether anyone committed to the store since."""
-    connection = sqlite3.connect(path)
+    """Yield a function that returns whether anyone committed to the store since.
+
+    Commits to the access codes file beside the store count too.
+    """
+    connection = connect_store(path)
     try:
-        before = connection.execute("pragma data_version").fetchone()[0]
+        before = data_versions(connection)
 
         def changed() -> bool:
-            return connection.execute("pragma data_version").fetchone()[0] != before
+            return data_versions(connection) != before
 
         yield changed
     finally:
         connection.close()
+
+
+def connect_store(path: Path) -> sqlite3.Connection:
+    """Open the store with its access codes file attached, as the app does."""
+    connection = sqlite3.connect(path)
+    connection.execute("attach database ? as codes", (str(codes_path_for(path)),))
+    return connection
+
+
+def data_versions(connection: sqlite3.Connection) -> tuple[int, int]:
+    return (
+        connection.execute("pragma main.data_version").fetchone()[0],
+        connection.execute("pragma codes.data_version").fetchone()[0],
+    )
 
 
 # Rows that belong to one school, as (table, query for its rows).
@@ -129,7 +148,7 @@ SCHOOL_ROWS = (
 
 def school_fingerprint(path: Path, school_id: int) -> dict[str, str]:
     """Return a hash of each table's rows that belong to the school."""
-    connection = sqlite3.connect(path)
+    connection = connect_store(path)
     try:
         fingerprint = {}
         for table, query in SCHOOL_ROWS:

@@ -63,7 +63,9 @@ def test_repeated_kills_and_backups_during_load(make_served_surveys, tmp_path):
         assert incomplete_responses(copy) == []
         assert integrity_check(copy) == ["ok"]
         coded = [item for item in in_backup.values() if item.token == targets[0].token]
-        assert spent_codes(copy, targets[0].token) == len(coded)
+        # The codes file is copied after the store, so it can hold the spends
+        # of responses stored after the store's copy, never fewer.
+        assert spent_codes(copy, targets[0].token) >= len(coded)
         assert (
             unstored_acknowledgements(
                 [sent for sent in load.acknowledged if sent.response_id in in_backup],

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from survey_app.calendar import academic_year_bounds, academic_year_for, london_today
-from survey_app.db import get_db
+from survey_app.db import codes_path_for, get_db
 from survey_app.models import SurveyLink, User
 from survey_app.windows import create_school, create_window, issue_access_codes
 from survey_app.windows import set_access as set_link_access
@@ -106,9 +106,13 @@ def issue_codes(app):
 
 @pytest.fixture
 def store(app):
-    """A plain sqlite3 connection to the app's store, for checking what is stored."""
-    path = app.config["SQLALCHEMY_DATABASE_URL"].removeprefix("sqlite:///")
-    connection = sqlite3.connect(Path(path))
+    """A plain sqlite3 connection to the app's store, for checking what is stored.
+
+    The access codes file is attached as schema codes, as the app attaches it.
+    """
+    path = Path(app.config["SQLALCHEMY_DATABASE_URL"].removeprefix("sqlite:///"))
+    connection = sqlite3.connect(path)
+    connection.execute("attach database ? as codes", (str(codes_path_for(path)),))
     yield connection
     connection.close()
 

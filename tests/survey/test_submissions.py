@@ -256,10 +256,14 @@ def test_schema_holds_nothing_identifying(store, table, expected):
 
 def test_access_codes_keep_no_order_of_spending(store):
     sql = store.execute(
-        "select sql from sqlite_master where name = 'access_codes'"
+        "select sql from codes.sqlite_master where name = 'access_codes'"
     ).fetchone()[0]
+    in_store = store.execute(
+        "select count(*) from main.sqlite_master where name = 'access_codes'"
+    ).fetchone()
 
     assert "WITHOUT ROWID" in sql.upper()
+    assert in_store == (0,)
 
 
 def test_stored_values_hold_date_only(respondent, store):
