@@ -74,6 +74,9 @@ class Change:
     n_respondents_previous: int | None = None
     n_respondents: int | None = None
     score_change: float | None = None
+    # Both years' scores on the compared questions; None where not published.
+    score_previous_compared: float | None = None
+    score_compared: float | None = None
     ci_lower: float | None = None
     ci_upper: float | None = None
     is_significant: bool | None = None
@@ -275,6 +278,8 @@ def change_rows(cursor, academic_year: str, group: str, phase: str) -> list[dict
                 "n_questions_total": change.n_questions_total,
                 "n_respondents_previous": change.n_respondents_previous,
                 "n_respondents": change.n_respondents,
+                "score_previous_compared": change.score_previous_compared,
+                "score_compared": change.score_compared,
                 "score_change": change.score_change,
                 "change_ci_lower": change.ci_lower,
                 "change_ci_upper": change.ci_upper,
@@ -625,6 +630,8 @@ def _change(row: dict) -> Change:
         n_respondents_previous=row["n_respondents_previous"],
         n_respondents=row["n_respondents"],
         score_change=row["score_change"],
+        score_previous_compared=row["score_previous_compared"],
+        score_compared=row["score_compared"],
         ci_lower=row["change_ci_lower"],
         ci_upper=row["change_ci_upper"],
         is_significant=row["is_significant"],

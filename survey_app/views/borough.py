@@ -361,6 +361,12 @@ EXPORTS = {
             Column("n_questions_total", "Questions asked", "integer", 0, False),
             Column("n_respondents_previous", "Respondents, year before", "integer"),
             Column("n_respondents", "Respondents", "integer"),
+            Column(
+                "score_previous_compared",
+                "Score of the year before on the compared questions",
+                "decimal",
+            ),
+            Column("score_compared", "Score on the compared questions", "decimal"),
             Column("score_change", "Change of score", "decimal"),
             Column("change_ci_lower", "95% interval, lower", "decimal"),
             Column("change_ci_upper", "95% interval, upper", "decimal"),

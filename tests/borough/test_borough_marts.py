@@ -235,6 +235,23 @@ def test_partial_change_differs_from_scores(borough_build):
     assert change["score_change"] > 20
 
 
+def test_partial_change_gives_common_basis_scores(borough_build):
+    previous = statistics.fmean(respondent_scores("parent", PREVIOUS_YEAR, (P1_1,)))
+    current = statistics.fmean(respondent_scores("parent", YEAR, (P1_1,)))
+
+    change = borough_row(borough_build, "borough_changes", "parent", "C1")
+    primary = borough_row(
+        borough_build, "borough_changes", "parent", "C1", phase="primary"
+    )
+
+    assert change["is_partial"] is True
+    assert change["score_previous_compared"] == pytest.approx(previous, abs=1e-4)
+    assert change["score_compared"] == pytest.approx(current, abs=1e-4)
+    assert change["score_change"] == pytest.approx(current - previous, abs=2e-4)
+    assert primary["score_previous_compared"] is None
+    assert primary["score_compared"] is None
+
+
 def test_complete_change_equals_score_difference(borough_build):
     previous = borough_row(
         borough_build,

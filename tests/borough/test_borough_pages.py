@@ -96,6 +96,8 @@ def test_changes_marked_only_beyond_chance(officer):
     assert component_one[1] == "53 (49–57), n = 38"
     assert component_one[2].startswith("+48.7 (+40.0 to +57.4)")
     assert "Compared on 1 of 3 questions" in component_one[2]
+    assert "On those questions the score went from " in component_one[2]
+    assert "The year columns count every question" in component_one[2]
     assert component_one[3] == "Significant rise"
     assert component_two[2] == "0.0 (−12.9 to +12.9)"
     assert component_two[3] == "No clear change: the interval includes zero"
