@@ -209,6 +209,11 @@ def _rebuild_goals(area: str, results: PipelineResults, full_load: Spread):
         [child.result["seconds"] for child in results.parquet if child.result]
     )
     rebuild = ratio(full_seconds, reference) if full else None
+    # A run stopped at the memory cap or the time limit had taken this long
+    # without publishing, so its time divided by the reference's is a lower bound.
+    stopped = [run for run in results.full if run.killed_at_cap or run.timed_out]
+    if not full and stopped:
+        rebuild = ratio(Spread.of([run.seconds for run in stopped]), reference)
     load = ratio(full_load, parquet)
     return [
         Goal(
@@ -218,8 +223,9 @@ def _rebuild_goals(area: str, results: PipelineResults, full_load: Spread):
             at_most=True,
             target=1.5,
             measured=rebuild,
-            shown=_times(rebuild),
+            shown=("at least " if not full and stopped else "") + _times(rebuild),
             note="" if full else _unfinished(results.full),
+            lower_bound=not full and bool(stopped),
         ),
         Goal(
             area,
@@ -247,6 +253,9 @@ def _increment_goals(area: str, results: PipelineResults, full_load: Spread):
     increment_seconds = Spread.of([run.seconds for run in increment])
     load = ratio(increment_load, full_load)
     whole = ratio(increment_seconds, startup) if increment else None
+    not_run = ""
+    if not results.increment and any(not run.succeeded for run in results.full):
+        not_run = "no increment ran, because the full rebuild did not publish"
     return [
         Goal(
             area,
@@ -255,6 +264,7 @@ def _increment_goals(area: str, results: PipelineResults, full_load: Spread):
             target=0.01,
             measured=load,
             shown=_times(load, 4),
+            note=not_run,
         ),
         Goal(
             area,
@@ -264,7 +274,7 @@ def _increment_goals(area: str, results: PipelineResults, full_load: Spread):
             target=2,
             measured=whole,
             shown=_times(whole),
-            note="" if increment else "no increment finished",
+            note="" if increment else (not_run or "no increment finished"),
         ),
     ]
 
@@ -286,16 +296,22 @@ def _memory_goals(area: str, results: PipelineResults) -> list[Goal]:
                 target=2 * GB,
                 measured=float(peak) if runs else None,
                 shown=f"{peak / GB:.2f} GB" if runs else "n/a",
-                note=(
-                    "stopped at the memory cap"
-                    if stopped
-                    else f"sampled every 0.1 s; the processes' own peaks add up to "
-                    f"{bound / GB:.2f} GB at most"
-                ),
+                note=_memory_note(runs, stopped, bound),
                 lower_bound=stopped,
             )
         )
     return goals
+
+
+def _memory_note(runs: list[PipelineRun], stopped: bool, bound: int) -> str:
+    if not runs:
+        return ""
+    if stopped:
+        return "stopped at the memory cap"
+    return (
+        f"sampled every 0.1 s; the processes' own peaks add up to "
+        f"{bound / GB:.2f} GB at most"
+    )
 
 
 def page_goals(results: PagesResults | None) -> list[Goal]:
