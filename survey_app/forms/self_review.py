@@ -35,6 +35,10 @@ from .text import PlainText
 STAKEHOLDER_LABELS = service.STAKEHOLDER_LABELS
 
 
+# How much of an invalid date an error message repeats.
+MAX_SHOWN_DATE = 20
+
+
 class DateInputField(DateField):
     """A GOV.UK date input: day, month and year boxes, blank meaning no date."""
 
@@ -51,7 +55,16 @@ class DateInputField(DateField):
         if not any(parts):
             self.data = None
             return
-        super().process_formdata(parts)
+        try:
+            super().process_formdata(parts)
+        except ValueError as error:
+            shown = " ".join(parts)
+            if len(shown) > MAX_SHOWN_DATE:
+                shown = shown[: MAX_SHOWN_DATE - 1] + "…"
+            raise ValueError(
+                f"{self.invalid_value_message}: “{shown}” is not a date. Enter "
+                "the day, month and year as numbers, like 15 9 2025"
+            ) from error
 
 
 PAGE_OUT_OF_DATE = (
@@ -241,7 +254,11 @@ class NextStepForm(FlaskForm):
 
     def validate_review_on(self, field):
         if self.starts_on.data and field.data and field.data < self.starts_on.data:
-            raise ValidationError("Review date must be the same as or after start date")
+            raise ValidationError(
+                f"Review date must be the same as or after the start date, "
+                f"{self.starts_on.data:%-d %B %Y}: you entered "
+                f"{field.data:%-d %B %Y}"
+            )
 
 
 class DeleteNextStepForm(FlaskForm):

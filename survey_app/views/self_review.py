@@ -47,6 +47,7 @@ from ..models import (
     SelfReview,
     SurveyWindow,
 )
+from ..windows import stakeholder_groups_for
 
 bp = Blueprint("self_review", __name__, url_prefix="/self-review")
 
@@ -641,6 +642,21 @@ def _target_choices(framework) -> list[SelectChoice]:
     return choices
 
 
+def _group_choices(school_id: int, kept: str | None = None) -> list[SelectChoice]:
+    """Return the groups that the school's phase surveys, in the usual order.
+
+    kept, the group of a next step saved earlier, stays a choice even if the
+    school's phase has changed since.
+    """
+    school = get_db().get(School, school_id)
+    surveyed = set(stakeholder_groups_for(school.phase))
+    return [
+        SelectChoice(group, STAKEHOLDER_LABELS[group])
+        for group in STAKEHOLDER_GROUPS
+        if group in surveyed or group == kept
+    ]
+
+
 def _next_step_values(form: NextStepForm) -> service.NextStepValues:
     return service.NextStepValues(
         target_id=form.target_id.data,
@@ -663,6 +679,7 @@ def new_next_step(year_slug):
     framework = service.load_framework(db)
     form = NextStepForm()
     form.target_id.choices = _target_choices(framework)
+    form.stakeholder_group.choices = _group_choices(school_id)
     if request.method == "GET":
         _prefill_from_comparison(form, framework)
 
@@ -691,7 +708,7 @@ def _prefill_from_comparison(form: NextStepForm, framework) -> None:
     if target:
         form.target_id.data = target
     group = request.args.get("group")
-    if group in STAKEHOLDER_GROUPS:
+    if group in {choice.value for choice in form.stakeholder_group.choices}:
         form.stakeholder_group.data = group
 
 
@@ -737,6 +754,7 @@ def edit_next_step(year_slug, next_step_id):
     else:
         form = NextStepForm()
     form.target_id.choices = _target_choices(framework)
+    form.stakeholder_group.choices = _group_choices(school_id, step.stakeholder_group)
 
     stale_errors = []
     if form.validate_on_submit():

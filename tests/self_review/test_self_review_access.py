@@ -283,7 +283,8 @@ def test_next_step_with_unknown_target_rejected(app, make_client, schools):
     assert page.texts(".govuk-error-summary__list li") == [
         "Select a practice or component from the list",
         "Select whose experience you expect to change",
-        "Start date must be a real date",
+        "Start date must be a real date: “31 2 2025” is not a date. Enter the "
+        "day, month and year as numbers, like 15 9 2025",
     ]
     with app.app_context():
         assert get_db().scalars(select(NextStep)).all() == []
@@ -295,3 +296,32 @@ def test_year_slug_in_links(make_client, riverside):
     assert f"/self-review/{YEAR_SLUG}/components/C1" in [
         link.get("href") for link in page.select("main a")
     ]
+
+
+def test_next_step_offers_school_groups_only(app, make_client, schools):
+    hilltop = make_client("hilltop")
+    start_self_review(hilltop)
+    page = Page.of(hilltop.get(f"{BASE}/next-steps/new"))
+    offered = [
+        element.get("value")
+        for element in page.select("input[name=stakeholder_group]")
+    ]
+    values = form_values(page)
+    values.update(
+        {
+            "target_id": "P1.1",
+            "stakeholder_group": "pupil_secondary",
+            "action": "Nurture group",
+            "lead": "SENCo",
+            "starts_on": ["15", "9", "2025"],
+            "review_on": ["1", "3", "2026"],
+            "expected_change": "Calmer mornings",
+        }
+    )
+
+    response = hilltop.post(f"{BASE}/next-steps/new", data=values)
+
+    assert offered == ["pupil_primary", "parent", "staff", "governor"]
+    assert response.status_code == 400
+    errors = Page.of(response).texts(".govuk-error-summary__list li")
+    assert errors == ["Select whose experience you expect to change"]
