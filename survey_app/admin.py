@@ -7,6 +7,7 @@ together. A rejected value raises AdminError, which names the
 form field it belongs to.
 """
 
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .audit import record_audit
-from .calendar import academic_year_bounds
+from .calendar import academic_year_bounds, london_today
 from .commands.users import EMAIL_PATTERN, normalise_email
 from .models import (
     PHASES,
@@ -36,6 +37,8 @@ from .windows import (
 )
 
 MAX_NAME_LENGTH = 200
+# Typed values are quoted back in error messages, cut to this many characters.
+MAX_SHOWN_LENGTH = 40
 # Generated passwords: 4 groups of 4 characters from an alphabet without
 # look-alikes (0/o, 1/l/i, 5/s), about 78 bits, easy to read out and type.
 PASSWORD_ALPHABET = "2346789abcdefghjkmnpqrtuvwxyz"  # noqa: S105 - not a secret
@@ -52,7 +55,96 @@ class AdminError(ValueError):
         self.message = message
 
 
+def shorten(text: str, limit: int = MAX_SHOWN_LENGTH) -> str:
+    """Return text cut to limit characters, ending in an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 # Schools
+
+
+def name_key(name: str) -> str:
+    """Return the form of a school name that two names must not share.
+
+    Case and white space are ignored, so "Oak Tree Primary" and
+    "oak  treeprimary" are the same name.
+    """
+    return "".join(name.split()).casefold()
+
+
+def check_school_name(session: Session, name: str, school_id: int | None) -> str:
+    """Return the name with its spaces tidied, or raise AdminError naming the fix.
+
+    school_id is the school being changed, which may keep its own name.
+    """
+    name = " ".join((name or "").split())
+    if not name:
+        raise AdminError("name", "Enter the school’s name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise AdminError(
+            "name",
+            f"School name ‘{shorten(name)}’ is {len(name)} characters long: "
+            f"shorten it to {MAX_NAME_LENGTH} characters or fewer",
+        )
+    key = name_key(name)
+    for other in session.scalars(select(School).where(School.school_id != school_id)):
+        if name_key(other.name) == key:
+            urn = f"URN {other.urn}" if other.urn else "no URN"
+            raise AdminError(
+                "name",
+                f"Another school ({urn}) is already named ‘{other.name}’: add a "
+                "word that tells them apart, such as the area",
+            )
+    return name
+
+
+def check_urn(session: Session, urn: str, school_id: int | None) -> str:
+    """Return the URN stripped, or raise AdminError when it is invalid or taken."""
+    urn = (urn or "").strip()
+    if not urn:
+        raise AdminError("urn", "Enter the school’s URN, like 100123")
+    if not URN_PATTERN.match(urn):
+        raise AdminError(
+            "urn", f"URN ‘{shorten(urn, 20)}’ is not valid: enter 6 digits, like 100123"
+        )
+    taken = session.scalar(
+        select(School).where(School.urn == urn, School.school_id != school_id)
+    )
+    if taken is not None:
+        raise AdminError(
+            "urn",
+            f"URN {urn} already belongs to {taken.name}: check the number, or "
+            "use that school",
+        )
+    return urn
+
+
+def check_rolls(phase: str, rolls: dict[str, int | None]) -> dict[str, int]:
+    """Return the known numbers on roll, or raise AdminError for one that is not valid.
+
+    A number for a group that a school of this phase does not survey is
+    rejected.
+    """
+    surveyed = stakeholder_groups_for(phase)
+    known_rolls = {
+        group: number for group, number in rolls.items() if number is not None
+    }
+    for group, number in known_rolls.items():
+        if group not in STAKEHOLDER_GROUPS:
+            raise AdminError(f"roll_{group}", f"Group ‘{shorten(group)}’ is not known")
+        if group not in surveyed:
+            raise AdminError(
+                f"roll_{group}",
+                f"A {phase.replace('_', '-')} school does not survey this group: "
+                f"leave it empty, not {number:,}",
+            )
+        if not 1 <= number <= MAX_NUMBER_ON_ROLL:
+            raise AdminError(
+                f"roll_{group}",
+                f"Number on roll {number:,} is not valid: enter a number between 1 "
+                f"and {MAX_NUMBER_ON_ROLL:,}",
+            )
+    return known_rolls
 
 
 def create_school_with_rolls(
@@ -70,46 +162,11 @@ def create_school_with_rolls(
     not known. A number for a group that a school of this phase does not
     survey is rejected.
     """
-    name = (name or "").strip()
-    urn = (urn or "").strip()
-    if not name:
-        raise AdminError("name", "Enter the school’s name")
-    if len(name) > MAX_NAME_LENGTH:
-        raise AdminError(
-            "name", f"School name must be {MAX_NAME_LENGTH} characters or fewer"
-        )
-    if not URN_PATTERN.match(urn):
-        raise AdminError(
-            "urn", f"URN ‘{urn[:20]}’ is not valid: enter 6 digits, like 100123"
-        )
-    taken = session.scalar(select(School).where(School.urn == urn))
-    if taken is not None:
-        raise AdminError(
-            "urn",
-            f"URN {urn} already belongs to {taken.name}: check the number, or "
-            "use that school",
-        )
+    name = check_school_name(session, name, None)
+    urn = check_urn(session, urn, None)
     if phase not in PHASES:
         raise AdminError("phase", "Select the school’s phase")
-
-    surveyed = stakeholder_groups_for(phase)
-    known_rolls = {
-        group: number for group, number in rolls.items() if number is not None
-    }
-    for group, number in known_rolls.items():
-        if group not in STAKEHOLDER_GROUPS:
-            raise AdminError(f"roll_{group}", f"Group ‘{group}’ is not known")
-        if group not in surveyed:
-            raise AdminError(
-                f"roll_{group}",
-                f"A {phase.replace('_', '-')} school does not survey this group: "
-                "leave it empty",
-            )
-        if not 1 <= number <= MAX_NUMBER_ON_ROLL:
-            raise AdminError(
-                f"roll_{group}",
-                f"Number on roll must be between 1 and {MAX_NUMBER_ON_ROLL:,}",
-            )
+    known_rolls = check_rolls(phase, rolls)
 
     school = create_school(session, name, phase, urn=urn)
     for group, number in known_rolls.items():
@@ -121,15 +178,81 @@ def create_school_with_rolls(
             )
         )
     session.flush()
+    detail = {"name": name, "urn": urn, "phase": phase}
+    if known_rolls:
+        detail["rolls"] = known_rolls
     record_audit(
-        session,
-        administrator,
-        "school.created",
-        "school",
-        school.school_id,
-        {"name": name, "urn": urn, "phase": phase, "rolls": known_rolls},
+        session, administrator, "school.created", "school", school.school_id, detail
     )
     return school
+
+
+def update_school(
+    session: Session,
+    administrator: User,
+    school: School,
+    *,
+    name: str,
+    urn: str,
+    phase: str,
+    rolls: dict[str, int | None],
+) -> dict[str, list]:
+    """Change a school's name, URN, phase and numbers on roll.
+
+    Returns the changes as {field: [before, after]}, which the audit event
+    also stores. An empty result means nothing changed, and then no audit
+    event is added. Survey windows already opened keep the links of the groups
+    they were opened with, whatever the new phase.
+    """
+    name = check_school_name(session, name, school.school_id)
+    urn = check_urn(session, urn, school.school_id)
+    if phase not in PHASES:
+        raise AdminError("phase", "Select the school’s phase")
+    known_rolls = check_rolls(phase, rolls)
+
+    changes: dict[str, list] = {}
+    for field_name, value in (("name", name), ("urn", urn), ("phase", phase)):
+        before = getattr(school, field_name)
+        if before != value:
+            changes[field_name] = [before, value]
+            setattr(school, field_name, value)
+
+    stored_rolls = {
+        roll.stakeholder_group: roll
+        for roll in session.scalars(
+            select(SchoolRoll).where(SchoolRoll.school_id == school.school_id)
+        )
+    }
+    for group in STAKEHOLDER_GROUPS:
+        roll = stored_rolls.get(group)
+        before = roll.number_on_roll if roll is not None else None
+        after = known_rolls.get(group)
+        if before == after:
+            continue
+        changes[f"roll_{group}"] = [before, after]
+        if after is None:
+            session.delete(roll)
+        elif roll is None:
+            session.add(
+                SchoolRoll(
+                    school_id=school.school_id,
+                    stakeholder_group=group,
+                    number_on_roll=after,
+                )
+            )
+        else:
+            roll.number_on_roll = after
+    session.flush()
+    if changes:
+        record_audit(
+            session,
+            administrator,
+            "school.updated",
+            "school",
+            school.school_id,
+            changes,
+        )
+    return changes
 
 
 def list_schools(session: Session) -> list[School]:
@@ -192,13 +315,7 @@ def open_windows(
     is reported and the other schools still get their windows.
     """
     academic_year = (academic_year or "").strip()
-    try:
-        year_start, year_end = academic_year_bounds(academic_year)
-    except ValueError:
-        raise AdminError(
-            "academic_year",
-            f"Academic year ‘{academic_year[:20]}’ is not valid: write it like 2025/26",
-        ) from None
+    year_start, year_end = check_academic_year(academic_year)
     for field_name, label, day in (
         ("opens_on", "Opening date", opens_on),
         ("closes_on", "Closing date", closes_on),
@@ -211,7 +328,19 @@ def open_windows(
             )
     if opens_on > closes_on:
         raise AdminError(
-            "closes_on", "Closing date must be the same as or after the opening date"
+            "closes_on",
+            f"Closing date {_long_date(closes_on)} is before the opening date "
+            f"{_long_date(opens_on)}: choose a closing date on or after it",
+        )
+    today = london_today()
+    if closes_on < today:
+        # Earlier years' responses come in through the import, which makes
+        # its own windows, so a window that has already closed is a typing
+        # mistake.
+        raise AdminError(
+            "closes_on",
+            f"Closing date {_long_date(closes_on)} is in the past: choose today, "
+            f"{_long_date(today)}, or a later date",
         )
 
     schools = list(
@@ -264,6 +393,26 @@ def open_windows(
     return result
 
 
+def check_academic_year(academic_year: str) -> tuple[date, date]:
+    """Return the first and last day of the year, or raise AdminError naming the fix."""
+    try:
+        return academic_year_bounds(academic_year)
+    except ValueError:
+        pass
+    fix = "write it like"
+    example = "2025/26"
+    match = re.fullmatch(r"(\d{4})\D{0,3}(\d{2,4})", academic_year)
+    if match:
+        start = int(match.group(1))
+        example = f"{start}/{(start + 1) % 100:02d}"
+        if academic_year == f"{start}/{match.group(2)}" and len(match.group(2)) == 2:
+            fix = "the second year must follow the first, like"
+    raise AdminError(
+        "academic_year",
+        f"Academic year ‘{shorten(academic_year, 20)}’ is not valid: {fix} {example}",
+    )
+
+
 def _long_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
@@ -304,7 +453,9 @@ def create_account(
         raise AdminError("display_name", "Enter the person’s name")
     if len(display_name) > MAX_NAME_LENGTH:
         raise AdminError(
-            "display_name", f"Name must be {MAX_NAME_LENGTH} characters or fewer"
+            "display_name",
+            f"Name ‘{shorten(display_name)}’ is {len(display_name)} characters long: "
+            f"shorten it to {MAX_NAME_LENGTH} characters or fewer",
         )
     if role not in ROLES:
         raise AdminError("role", "Select what the person can see and do")
@@ -316,7 +467,7 @@ def create_account(
 
     generated = None
     if password is None:
-        generated = generate_password()
+        generated = generate_password(email)
         password = generated
     problem = password_problem(password, email)
     if problem:
@@ -334,30 +485,94 @@ def create_account(
     )
     session.add(user)
     session.flush()
-    record_audit(
-        session,
-        administrator,
-        "user.created",
-        "user",
-        user.user_id,
-        {
-            "email": email,
-            "display_name": display_name,
-            "role": role,
-            "school_id": school_id,
-            "password": "generated" if generated else "typed",
-        },
-    )
+    detail = {
+        "email": email,
+        "display_name": display_name,
+        "role": role,
+        "password": "generated" if generated else "typed",
+    }
+    if school_id is not None:
+        detail["school_id"] = school_id
+    record_audit(session, administrator, "user.created", "user", user.user_id, detail)
     return user, generated
 
 
-def generate_password() -> str:
-    """Return a random password like 'k7mq-3xtp-9wze-4hnr'."""
-    groups = (
-        "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(PASSWORD_GROUP_LENGTH))
-        for _ in range(PASSWORD_GROUPS)
+def set_account_active(
+    session: Session, administrator: User, user: User, *, active: bool
+) -> bool:
+    """Deactivate or reactivate an account, and return whether it changed.
+
+    Deactivating also ends every session of the account, because a signed-in
+    session is checked against session_version on each request. An
+    administrator cannot deactivate their own account, which also keeps at
+    least one administrator able to sign in.
+    """
+    if user.user_id == administrator.user_id and not active:
+        raise AdminError(
+            "account",
+            f"You cannot deactivate your own account, {user.email}: ask another "
+            "administrator to do it",
+        )
+    if user.is_active == active:
+        return False
+    user.is_active = active
+    if not active:
+        user.session_version += 1
+    session.flush()
+    record_audit(
+        session,
+        administrator,
+        "user.reactivated" if active else "user.deactivated",
+        "user",
+        user.user_id,
+        {"email": user.email, "is_active": [not active, active]},
     )
-    return "-".join(groups)
+    return True
+
+
+def reset_password(session: Session, administrator: User, user: User) -> str:
+    """Give an account a generated password and return it, to be shown once.
+
+    The person must choose their own password at next sign-in, and every
+    session of the account ends.
+    """
+    if user.user_id == administrator.user_id:
+        raise AdminError(
+            "account",
+            "You cannot reset your own password here: use Change password, which "
+            "asks for your current one",
+        )
+    password = generate_password(user.email)
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.session_version += 1
+    session.flush()
+    record_audit(
+        session,
+        administrator,
+        "user.password_reset",
+        "user",
+        user.user_id,
+        {"email": user.email, "password": "generated"},
+    )
+    return password
+
+
+def generate_password(email: str = "") -> str:
+    """Return a random password like 'k7mq-3xtp-9wze-4hnr' that passes the strength
+    rule for this email address."""
+    while True:
+        groups = (
+            "".join(
+                secrets.choice(PASSWORD_ALPHABET) for _ in range(PASSWORD_GROUP_LENGTH)
+            )
+            for _ in range(PASSWORD_GROUPS)
+        )
+        password = "-".join(groups)
+        # One of the four groups spells a 4-letter part of the email before
+        # the @ in about one password in 177,000 (4 / 29**4).
+        if password_problem(password, email) is None:
+            return password
 
 
 def list_accounts(session: Session) -> list[tuple[User, str | None]]:

@@ -14,6 +14,10 @@ MIN_PASSWORD_LENGTH = 12
 # Argon2 accepts any length; the cap only stops a request from making the
 # server hash megabytes.
 MAX_PASSWORD_LENGTH = 256
+# A password may not contain the part of the email address before the @ when
+# that part has at least this many characters. Shorter parts, like "jo",
+# occur in ordinary words.
+MIN_LOCAL_PART_LENGTH = 4
 
 _hasher = PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY)
 _dummy_hash: str | None = None
@@ -62,6 +66,14 @@ def password_problem(password: str, email: str = "") -> str | None:
         return f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer"
     if len(set(password)) == 1:
         return "Password must not repeat one character"
-    if email and password.strip().lower() == email.strip().lower():
-        return "Password must not be your email address"
+    email = email.strip().lower()
+    lowered = password.lower()
+    if email and email in lowered:
+        return "Password must not contain the email address: choose another"
+    local_part = email.partition("@")[0]
+    if len(local_part) >= MIN_LOCAL_PART_LENGTH and local_part in lowered:
+        return (
+            f"Password must not contain ‘{local_part}’ from the email address: "
+            "choose another"
+        )
     return None

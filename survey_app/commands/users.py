@@ -57,21 +57,19 @@ def create_user(
     )
     db.add(user)
     db.flush()
+    detail = {"email": email, "display_name": display_name, "role": role}
+    if school_id is not None:
+        detail["school_id"] = school_id
+    detail["via"] = "cli"
+    # The same action name as the administration pages, so the audit log
+    # lists both as one kind of change.
     db.add(
         AuditEvent(
             user_id=None,
-            action="user_created",
+            action="user.created",
             object_type="user",
             object_id=str(user.user_id),
-            detail_json=json.dumps(
-                {
-                    "email": email,
-                    "display_name": display_name,
-                    "role": role,
-                    "school_id": school_id,
-                    "via": "cli",
-                }
-            ),
+            detail_json=json.dumps(detail),
         )
     )
     db.commit()
@@ -89,7 +87,7 @@ def set_password(db: Session, *, email: str, password: str) -> User:
     db.add(
         AuditEvent(
             user_id=None,
-            action="password_changed",
+            action="user.password_set",
             object_type="user",
             object_id=str(user.user_id),
             detail_json=json.dumps({"via": "cli"}),

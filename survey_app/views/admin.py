@@ -42,7 +42,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     InputRequired,
     Optional,
-    Regexp,
     StopValidation,
     ValidationError,
 )
@@ -50,10 +49,9 @@ from wtforms.validators import (
 from .. import admin as service
 from ..audit import list_audit_events
 from ..auth import login_required
-from ..calendar import academic_year_bounds
 from ..db import get_db
 from ..forms.text import PlainText
-from ..models import PHASES, STAKEHOLDER_GROUPS, School
+from ..models import PHASES, STAKEHOLDER_GROUPS, School, User
 from ..passwords import password_problem
 from ..results import GROUP_TITLES, format_london_time
 from ..windows import MAX_NUMBER_ON_ROLL, URN_PATTERN
@@ -71,6 +69,23 @@ ROLE_LABELS = {
     "borough": "Borough officer: every school’s results and the borough pages",
     "admin": "Administrator: all of that, and this administration",
 }
+# Titles of audit actions on the audit log page. user_created and
+# password_changed are the names that the command line wrote before it used
+# the same names as the pages.
+ACTION_TITLES = {
+    "school.created": "School added",
+    "school.updated": "School changed",
+    "survey_window.created": "Survey window opened",
+    "user.created": "Account created",
+    "user_created": "Account created",
+    "user.deactivated": "Account deactivated",
+    "user.reactivated": "Account reactivated",
+    "user.password_reset": "Password reset",
+    "user.password_set": "Password set",
+    "password_changed": "Password set",
+}
+# Shown for a value that is not known, such as a school without a URN.
+MISSING = "–"
 AUDIT_PAGE_SIZE = 50
 FORM_EXPIRED = "This page expired, so nothing was saved. Try again"
 
@@ -83,7 +98,10 @@ def _strip(value):
 
 
 class WholeNumberField(IntegerField):
-    """An integer field whose parse error is a message written for people."""
+    """An integer field whose parse error names the value typed and the fix.
+
+    invalid_message is a format string with a {value} field.
+    """
 
     def __init__(self, label, invalid_message: str, **kwargs):
         super().__init__(label, **kwargs)
@@ -97,15 +115,23 @@ class WholeNumberField(IntegerField):
             super().process_formdata([value.strip() for value in valuelist])
         except ValueError:
             self.data = None
-            raise ValueError(self.invalid_message) from None
+            shown = service.shorten(valuelist[0].strip(), 20) if valuelist else ""
+            raise ValueError(self.invalid_message.format(value=shown)) from None
+
+
+DATE_PARTS = ("day", "month", "year")
 
 
 class DateInputField(DateField):
-    """A GOV.UK date input: day, month and year boxes."""
+    """A GOV.UK date input: day, month and year boxes.
 
-    def __init__(self, label, invalid_message: str, **kwargs):
+    Its errors name what was typed: the missing parts, or the date that
+    does not exist.
+    """
+
+    def __init__(self, label, example: str, **kwargs):
         super().__init__(label, format="%d %m %Y", **kwargs)
-        self.invalid_message = invalid_message
+        self.example = example
 
     def process_formdata(self, valuelist):
         parts = [part.strip() for part in valuelist]
@@ -115,18 +141,61 @@ class DateInputField(DateField):
             self.raw_data = None
             self.data = None
             if any(parts):
-                raise ValueError(self.invalid_message)
+                shown = service.shorten(" ".join(parts), 20)
+                raise ValueError(
+                    f"{self.label.text} ‘{shown}’ is not a real date: enter the "
+                    f"day, month and year in their own boxes, like {self.example}"
+                )
             return
         if not any(parts):
             self.data = None
             return
+        missing = [
+            name for name, part in zip(DATE_PARTS, parts, strict=True) if not part
+        ]
+        if missing:
+            self.data = None
+            given = ", ".join(
+                f"{name} {service.shorten(part, 6)}"
+                for name, part in zip(DATE_PARTS, parts, strict=True)
+                if part
+            )
+            raise ValueError(
+                f"{self.label.text} must include a {' and a '.join(missing)}: you "
+                f"entered {given}. Enter it like {self.example}"
+            )
         try:
             super().process_formdata(parts)
         except ValueError:
             self.data = None
-            raise ValueError(self.invalid_message) from None
         if self.data is None:
-            raise ValueError(self.invalid_message)
+            shown = " ".join(service.shorten(part, 6) for part in parts)
+            raise ValueError(
+                f"{self.label.text} ‘{shown}’ is not a real date: enter a day, month "
+                f"and year that exist, like {self.example}"
+            )
+
+
+def _check_urn(form, field):
+    if field.data and not URN_PATTERN.match(field.data):
+        raise ValidationError(
+            f"URN ‘{service.shorten(field.data, 20)}’ is not valid: enter 6 digits, "
+            "like 100123"
+        )
+
+
+def _max_length(label: str):
+    """Reject text longer than the store keeps, naming the text and its length."""
+
+    def validate(form, field):
+        if field.data and len(field.data) > service.MAX_NAME_LENGTH:
+            raise ValidationError(
+                f"{label} ‘{service.shorten(field.data)}’ is {len(field.data)} "
+                f"characters long: shorten it to {service.MAX_NAME_LENGTH} "
+                "characters or fewer"
+            )
+
+    return validate
 
 
 def _date_required(message: str):
@@ -144,17 +213,18 @@ class SchoolForm(FlaskForm):
         "School name",
         widget=GovTextInput(),
         filters=[_strip],
-        validators=[InputRequired("Enter the school’s name"), PlainText("School name")],
+        validators=[
+            InputRequired("Enter the school’s name"),
+            PlainText("School name"),
+            _max_length("School name"),
+        ],
     )
     urn = StringField(
         "Unique reference number (URN)",
         description="The school’s 6-digit DfE number, like 100123",
         widget=GovTextInput(),
         filters=[_strip],
-        validators=[
-            InputRequired("Enter the school’s URN, like 100123"),
-            Regexp(URN_PATTERN, message="URN must be 6 digits, like 100123"),
-        ],
+        validators=[InputRequired("Enter the school’s URN, like 100123"), _check_urn],
     )
     phase = RadioField(
         "Phase",
@@ -173,12 +243,22 @@ for _group in STAKEHOLDER_GROUPS:
         f"roll_{_group}",
         WholeNumberField(
             f"{GROUP_TITLES[_group]} (optional)",
-            f"Enter the number of {GROUP_TITLES[_group].lower()} as a whole "
-            "number, like 120",
+            f"Number of {GROUP_TITLES[_group].lower()} ‘{{value}}’ is not a whole "
+            "number: enter it in digits, like 120",
             widget=GovTextInput(),
             validators=[Optional()],
         ),
     )
+
+
+class EditSchoolForm(SchoolForm):
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+
+class AccountActionForm(FlaskForm):
+    """A button only: each change of an account is a POST with a CSRF token."""
+
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
 class WindowsForm(FlaskForm):
@@ -205,14 +285,14 @@ class WindowsForm(FlaskForm):
     )
     opens_on = DateInputField(
         "Opening date",
-        "Opening date must be a real date",
+        "12 1 2026",
         description="For example, 12 1 2026",
         widget=GovDateInput(),
         validators=[_date_required("Enter the opening date")],
     )
     closes_on = DateInputField(
         "Closing date",
-        "Closing date must be a real date",
+        "27 3 2026",
         description="For example, 27 3 2026",
         widget=GovDateInput(),
         validators=[_date_required("Enter the closing date")],
@@ -221,12 +301,9 @@ class WindowsForm(FlaskForm):
 
     def validate_academic_year(self, field):
         try:
-            academic_year_bounds(field.data)
-        except ValueError:
-            raise ValidationError(
-                "Academic year must be written like 2025/26, with the second "
-                "year following the first"
-            ) from None
+            service.check_academic_year(field.data)
+        except service.AdminError as error:
+            raise ValidationError(error.message) from None
 
 
 class AccountForm(FlaskForm):
@@ -243,7 +320,11 @@ class AccountForm(FlaskForm):
         "Full name",
         widget=GovTextInput(),
         filters=[_strip],
-        validators=[InputRequired("Enter the person’s name"), PlainText("Full name")],
+        validators=[
+            InputRequired("Enter the person’s name"),
+            PlainText("Full name"),
+            _max_length("Full name"),
+        ],
     )
     role = RadioField(
         "What can they see and do?",
@@ -325,14 +406,7 @@ def new_school():
         db = get_db()
         try:
             school = service.create_school_with_rolls(
-                db,
-                g.user,
-                name=form.name.data,
-                urn=form.urn.data,
-                phase=form.phase.data,
-                rolls={
-                    group: form[f"roll_{group}"].data for group in STAKEHOLDER_GROUPS
-                },
+                db, g.user, **_school_values(form)
             )
         except service.AdminError as error:
             db.rollback()
@@ -345,12 +419,72 @@ def new_school():
             )
             flash(f"{school.name} added", "success")
             return redirect(url_for(".schools"), 303)
+    return _render_school_form("admin/new-school.html", form)
+
+
+def _school_values(form: SchoolForm) -> dict:
+    """Return the school form's values as the service's keyword arguments."""
+    return {
+        "name": form.name.data,
+        "urn": form.urn.data,
+        "phase": form.phase.data,
+        "rolls": {group: form[f"roll_{group}"].data for group in STAKEHOLDER_GROUPS},
+    }
+
+
+def _render_school_form(template: str, form: SchoolForm, **context):
     return render_template(
-        "admin/new-school.html",
+        template,
         form=form,
         roll_fields=[form[f"roll_{group}"] for group in STAKEHOLDER_GROUPS],
         max_number_on_roll=MAX_NUMBER_ON_ROLL,
+        **context,
     )
+
+
+@bp.route("/schools/<int:school_id>/edit", methods=["GET", "POST"])
+@login_required("admin")
+def edit_school(school_id):
+    """Change a school's name, URN, phase and numbers on roll."""
+    db = get_db()
+    school = db.get(School, school_id)
+    if school is None:
+        abort(404)
+    current_rolls = service.school_rolls(db).get(school_id, {})
+    form = EditSchoolForm(
+        data={
+            "name": school.name,
+            "urn": school.urn,
+            "phase": school.phase,
+            **{f"roll_{group}": number for group, number in current_rolls.items()},
+        }
+    )
+    is_valid = form.validate_on_submit()
+    if form.csrf_token.errors:
+        flash(FORM_EXPIRED)
+        return redirect(url_for(".edit_school", school_id=school_id))
+    if is_valid:
+        try:
+            changes = service.update_school(db, g.user, school, **_school_values(form))
+        except service.AdminError as error:
+            db.rollback()
+            form[error.field_name].errors.append(error.message)
+        else:
+            db.commit()
+            current_app.logger.info(
+                "School changed",
+                extra={
+                    "school_id": school_id,
+                    "user_id": g.user.user_id,
+                    "fields": sorted(changes),
+                },
+            )
+            if changes:
+                flash(f"{school.name} changed", "success")
+            else:
+                flash(f"Nothing was changed for {school.name}")
+            return redirect(url_for(".schools"), 303)
+    return _render_school_form("admin/edit-school.html", form, school=school)
 
 
 @bp.route("/windows/new", methods=["GET", "POST"])
@@ -460,6 +594,99 @@ def new_account():
     return render_template("admin/new-account.html", form=form)
 
 
+@bp.get("/accounts/<int:user_id>")
+@login_required("admin")
+def account(user_id):
+    """Show one account, with buttons to deactivate or reactivate it and reset its
+    password."""
+    db = get_db()
+    user = _account_or_404(db, user_id)
+    return _account_page(db, user, AccountActionForm())
+
+
+@bp.post("/accounts/<int:user_id>/deactivate")
+@login_required("admin")
+def deactivate_account(user_id):
+    return _set_active(user_id, active=False)
+
+
+@bp.post("/accounts/<int:user_id>/reactivate")
+@login_required("admin")
+def reactivate_account(user_id):
+    return _set_active(user_id, active=True)
+
+
+@bp.post("/accounts/<int:user_id>/reset-password")
+@login_required("admin")
+def reset_password(user_id):
+    """Give the account a generated password, shown once in the response."""
+    db = get_db()
+    user = _account_or_404(db, user_id)
+    form = AccountActionForm()
+    if not form.validate_on_submit():
+        flash(FORM_EXPIRED)
+        return redirect(url_for(".account", user_id=user_id))
+    try:
+        password = service.reset_password(db, g.user, user)
+    except service.AdminError as error:
+        db.rollback()
+        form.submit.errors = [error.message]
+        return _account_page(db, user, form)
+    db.commit()
+    current_app.logger.info(
+        "Password reset",
+        extra={"user_id": g.user.user_id, "account_user_id": user.user_id},
+    )
+    return render_template(
+        "admin/password-reset.html", account=user, generated_password=password
+    )
+
+
+def _set_active(user_id: int, *, active: bool):
+    db = get_db()
+    user = _account_or_404(db, user_id)
+    form = AccountActionForm()
+    if not form.validate_on_submit():
+        flash(FORM_EXPIRED)
+        return redirect(url_for(".account", user_id=user_id))
+    try:
+        changed = service.set_account_active(db, g.user, user, active=active)
+    except service.AdminError as error:
+        db.rollback()
+        form.submit.errors = [error.message]
+        return _account_page(db, user, form)
+    db.commit()
+    state = "reactivated" if active else "deactivated"
+    if changed:
+        current_app.logger.info(
+            f"Account {state}",
+            extra={"user_id": g.user.user_id, "account_user_id": user.user_id},
+        )
+        flash(f"{user.email} {state}", "success")
+    else:
+        flash(f"{user.email} was already {state}")
+    return redirect(url_for(".account", user_id=user_id), 303)
+
+
+def _account_or_404(db, user_id: int) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _account_page(db, user: User, form: AccountActionForm):
+    school = db.get(School, user.school_id) if user.school_id is not None else None
+    return render_template(
+        "admin/account.html",
+        account=user,
+        school=school,
+        form=form,
+        role_label=ROLE_LABELS[user.role],
+        is_self=user.user_id == g.user.user_id,
+    )
+
+
 @bp.get("/audit-log")
 @login_required("admin")
 def audit_log():
@@ -477,6 +704,7 @@ def audit_log():
             {
                 "event": event,
                 "email": email,
+                "action": ACTION_TITLES.get(event.action, event.action),
                 "detail": _detail_items(event.detail_json),
             }
             for event, email in events
@@ -489,7 +717,11 @@ def audit_log():
 
 
 def _detail_items(detail_json: str | None) -> list[tuple[str, str]]:
-    """Return an audit event's detail as (name, value) pairs for display."""
+    """Return an audit event's detail as (name, value) pairs for display.
+
+    Values that are null or empty are left out. A change stored as
+    [before, after] is shown as "before → after".
+    """
     if not detail_json:
         return []
     try:
@@ -499,11 +731,24 @@ def _detail_items(detail_json: str | None) -> list[tuple[str, str]]:
     if not isinstance(detail, dict):
         return [("detail", str(detail))]
     return [
-        (
-            name,
-            json.dumps(value, ensure_ascii=False)
-            if isinstance(value, dict | list)
-            else str(value),
-        )
+        (name, _detail_value(value))
         for name, value in detail.items()
+        if value is not None and value != {} and value != []
     ]
+
+
+def _detail_value(value) -> str:
+    if value is None:
+        return MISSING
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(
+            f"{GROUP_TITLES.get(key, key)}: {_detail_value(item)}"
+            for key, item in value.items()
+        )
+    if isinstance(value, list) and len(value) == 2:
+        return f"{_detail_value(value[0])} → {_detail_value(value[1])}"
+    if isinstance(value, list):
+        return ", ".join(_detail_value(item) for item in value)
+    return str(value)

@@ -166,7 +166,9 @@ def change_password():
                 "Password change failed: wrong current password",
                 extra={"user_id": user.user_id},
             )
-            form.current_password.errors.append("Enter your current password")
+            form.current_password.errors.append(
+                "The current password is wrong: type the password you signed in with"
+            )
         else:
             problem = password_problem(form.new_password.data, user.email)
             if problem is None and form.new_password.data == (

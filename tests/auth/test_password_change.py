@@ -91,7 +91,9 @@ def test_wrong_current_password_changes_nothing(app, client, make_user):
 
     page = check_page(response)
     assert page.title.startswith("Error:")
-    assert "Enter your current password" in page.text(".govuk-error-summary")
+    assert page.texts(".govuk-error-summary li") == [
+        "The current password is wrong: type the password you signed in with"
+    ]
     after = stored_user(app, user_id)
     assert after.password_hash == before.password_hash
     assert after.session_version == before.session_version
@@ -105,7 +107,17 @@ def test_new_password_is_checked(app, client, make_user):
         (NEW_PASSWORD, "plums under the bridgE", "The two new passwords are different"),
         ("short", None, "Password must be 12 characters or more"),
         (PASSWORD, None, "Enter a password that differs from your current one"),
-        (EMAIL, None, "Password must not be your email address"),
+        (EMAIL, None, "Password must not contain the email address"),
+        (
+            EMAIL.upper() + "1234",
+            None,
+            "Password must not contain the email address",
+        ),
+        (
+            "my lead password",
+            None,
+            "Password must not contain ‘lead’ from the email address",
+        ),
     ]
     for new, confirm, message in cases:
         page = check_page(change(client, PASSWORD, new, confirm))

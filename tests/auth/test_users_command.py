@@ -67,12 +67,13 @@ def test_create_user_records_audit_without_password(app, runner):
 
     [event] = audit_events(app)
     [user] = stored_users(app)
-    assert event.action == "user_created"
+    assert event.action == "user.created"
     assert event.object_type == "user"
     assert event.object_id == str(user.user_id)
     detail = json.loads(event.detail_json)
     assert detail["email"] == "officer@borough.example"
     assert detail["role"] == "borough"
+    assert "school_id" not in detail
     assert PASSWORD not in event.detail_json
     assert user.password_hash not in event.detail_json
 
@@ -230,7 +231,7 @@ def test_set_password_changes_hash_and_audits(app, runner, make_user):
     assert verify_password(user.password_hash, new_password)
     assert not verify_password(user.password_hash, PASSWORD)
     events = audit_events(app)
-    assert [event.action for event in events] == ["user_created", "password_changed"]
+    assert [event.action for event in events] == ["user.created", "user.password_set"]
     assert events[-1].object_id == str(user_id)
     assert new_password not in events[-1].detail_json
 
@@ -255,5 +256,5 @@ def test_set_password_rejects_weak_password(app, runner, make_user):
     )
 
     assert result.exit_code == 1
-    assert "Password must not be your email address" in result.output
+    assert "Password must not contain the email address" in result.output
     assert stored_users(app)[0].password_hash == before

@@ -1,11 +1,13 @@
 """The administration pages: schools, survey windows, accounts and the audit log."""
 
 import json
+from datetime import date, timedelta
 
 import pytest
-from auth.pages import check_page, csrf_token, sign_in, text_of
+from auth.pages import PASSWORD, check_page, csrf_token, sign_in, text_of
 from sqlalchemy import select
 
+from survey_app.calendar import academic_year_bounds, academic_year_for, london_today
 from survey_app.db import get_db
 from survey_app.models import AuditEvent, School, SchoolRoll, SurveyWindow, User
 from survey_app.passwords import verify_password
@@ -19,11 +21,12 @@ def administrator(sign_in_as):
 
 
 def audit_events(app, action: str) -> list[AuditEvent]:
+    """Return the events of an action made from the pages, not the command line."""
     with app.app_context():
         return list(
             get_db().scalars(
                 select(AuditEvent)
-                .where(AuditEvent.action == action)
+                .where(AuditEvent.action == action, AuditEvent.user_id.is_not(None))
                 .order_by(AuditEvent.event_id)
             )
         )
@@ -44,7 +47,24 @@ SCHOOL = {
     "roll_pupil_primary": "210",
     "roll_staff": "30",
 }
-WINDOW_DATES = {"opens_on": ["12", "1", "2026"], "closes_on": ["27", "3", "2026"]}
+
+
+def _next_academic_year() -> str:
+    """Return the academic year after today's, whose dates are all to come."""
+    this_year_start, _ = academic_year_bounds(academic_year_for(london_today()))
+    return academic_year_for(date(this_year_start.year + 1, 10, 1))
+
+
+def _date_parts(day: date) -> list[str]:
+    return [str(day.day), str(day.month), str(day.year)]
+
+
+# A window in the next academic year, so its dates are never in the past.
+YEAR = _next_academic_year()
+YEAR_START, YEAR_END = academic_year_bounds(YEAR)
+OPENS = date(YEAR_START.year + 1, 1, 12)
+CLOSES = date(YEAR_START.year + 1, 3, 27)
+WINDOW_DATES = {"opens_on": _date_parts(OPENS), "closes_on": _date_parts(CLOSES)}
 
 
 # Access
@@ -60,6 +80,8 @@ WINDOW_DATES = {"opens_on": ["12", "1", "2026"], "closes_on": ["27", "3", "2026"
         "/admin/accounts",
         "/admin/accounts/new",
         "/admin/audit-log",
+        f"/admin/schools/{HILLTOP}/edit",
+        "/admin/accounts/1",
     ],
 )
 @pytest.mark.parametrize("role", ["school", "borough"])
@@ -79,6 +101,8 @@ def test_admin_pages_refused_to_others(sign_in_as, role, path):
         "/admin/accounts",
         "/admin/accounts/new",
         "/admin/audit-log",
+        f"/admin/schools/{HILLTOP}/edit",
+        "/admin/accounts/1",
     ],
 )
 def test_admin_pages_render(administrator, path):
@@ -126,19 +150,23 @@ def test_admin_creates_school_with_rolls(app, administrator):
     ("changes", "message"),
     [
         ({"name": ""}, "Enter the school’s name"),
-        ({"urn": "12345"}, "URN must be 6 digits, like 100123"),
-        ({"urn": "10000a"}, "URN must be 6 digits, like 100123"),
+        (
+            {"name": "A" * 250},
+            f"School name ‘{'A' * 39}…’ is 250 characters long: shorten it to 200",
+        ),
+        ({"urn": "12345"}, "URN ‘12345’ is not valid: enter 6 digits, like 100123"),
+        ({"urn": "10000a"}, "URN ‘10000a’ is not valid: enter 6 digits, like 100123"),
         ({"urn": "100001"}, "URN 100001 already belongs to Hilltop Primary"),
         ({"phase": ""}, "Select the school’s phase"),
         ({"phase": "nursery"}, "Select the school’s phase"),
         (
             {"roll_staff": "thirty"},
-            "Enter the number of staff as a whole number, like 120",
+            "Number of staff ‘thirty’ is not a whole number: enter it in digits",
         ),
-        ({"roll_staff": "0"}, "Number on roll must be between 1 and 100,000"),
+        ({"roll_staff": "0"}, "Number on roll 0 is not valid: enter a number between"),
         (
             {"roll_pupil_secondary": "300"},
-            "A primary school does not survey this group: leave it empty",
+            "A primary school does not survey this group: leave it empty, not 300",
         ),
     ],
 )
@@ -160,17 +188,17 @@ def test_admin_opens_windows_for_several_schools(app, administrator):
         {
             "phases": ["primary"],
             "school_ids": [str(RIVERSIDE)],
-            "academic_year": "2025/26",
+            "academic_year": YEAR,
             **WINDOW_DATES,
         },
     )
 
     page = check_page(response)
-    assert page.text("h1") == "Survey windows for 2025/26"
+    assert page.text("h1") == f"Survey windows for {YEAR}"
     assert page.text("#opened") == "Opened: 3"
     with app.app_context():
         windows = get_db().scalars(
-            select(SurveyWindow).where(SurveyWindow.academic_year == "2025/26")
+            select(SurveyWindow).where(SurveyWindow.academic_year == YEAR)
         )
         assert {window.school_id for window in windows} == {
             HILLTOP,
@@ -181,7 +209,7 @@ def test_admin_opens_windows_for_several_schools(app, administrator):
 
 
 def test_existing_window_reported_not_duplicated(app, administrator):
-    form = {"school_ids": [str(HILLTOP)], "academic_year": "2025/26", **WINDOW_DATES}
+    form = {"school_ids": [str(HILLTOP)], "academic_year": YEAR, **WINDOW_DATES}
     post_form(administrator, "/admin/windows/new", form)
 
     response = post_form(
@@ -192,7 +220,7 @@ def test_existing_window_reported_not_duplicated(app, administrator):
 
     page = check_page(response)
     assert page.text("#opened") == "Opened: 1"
-    assert page.text("#existing") == "Already open for 2025/26: 1"
+    assert page.text("#existing") == f"Already open for {YEAR}: 1"
     assert "Hilltop Primary" in " ".join(page.texts("ul[aria-labelledby=existing] li"))
     with app.app_context():
         count = len(
@@ -207,18 +235,45 @@ def test_existing_window_reported_not_duplicated(app, administrator):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"academic_year": "2025-26"}, "Academic year must be written like 2025/26"),
-        ({"academic_year": "2025/27"}, "Academic year must be written like 2025/26"),
-        ({"opens_on": ["31", "2", "2026"]}, "Opening date must be a real date"),
-        ({"opens_on": "2026-01-12"}, "Opening date must be a real date"),
-        ({"closes_on": ["", "", ""]}, "Enter the closing date"),
         (
-            {"opens_on": ["1", "8", "2025"]},
-            "Opening date must be in 2025/26, from 1 September 2025",
+            {"academic_year": "2026-27"},
+            "Academic year ‘2026-27’ is not valid: write it like 2026/27",
         ),
         (
-            {"closes_on": ["1", "1", "2026"]},
-            "Closing date must be the same as or after the opening date",
+            {"academic_year": "2026/28"},
+            "Academic year ‘2026/28’ is not valid: the second year must follow the "
+            "first, like 2026/27",
+        ),
+        (
+            {"academic_year": "9" * 300},
+            f"Academic year ‘{'9' * 19}…’ is not valid: write it like 2025/26",
+        ),
+        (
+            {"opens_on": ["31", "2", str(OPENS.year)]},
+            f"Opening date ‘31 2 {OPENS.year}’ is not a real date",
+        ),
+        (
+            {"opens_on": ["", "3", str(OPENS.year)]},
+            f"Opening date must include a day: you entered month 3, year {OPENS.year}",
+        ),
+        (
+            {"closes_on": ["27", "", ""]},
+            "Closing date must include a month and a year: you entered day 27",
+        ),
+        (
+            {"opens_on": "2026-01-12"},
+            "Opening date ‘2026-01-12’ is not a real date: enter the day, month and "
+            "year in their own boxes",
+        ),
+        ({"closes_on": ["", "", ""]}, "Enter the closing date"),
+        (
+            {"opens_on": _date_parts(YEAR_START - timedelta(days=31))},
+            f"Opening date must be in {YEAR}, from 1 September {YEAR_START.year}",
+        ),
+        (
+            {"closes_on": _date_parts(OPENS - timedelta(days=11))},
+            f"Closing date 1 January {OPENS.year} is before the opening date "
+            f"12 January {OPENS.year}",
         ),
         ({"school_ids": []}, "Select at least one school or phase"),
     ],
@@ -226,7 +281,7 @@ def test_existing_window_reported_not_duplicated(app, administrator):
 def test_bad_windows_rejected_with_message(app, administrator, changes, message):
     form = {
         "school_ids": [str(HILLTOP)],
-        "academic_year": "2025/26",
+        "academic_year": YEAR,
         **WINDOW_DATES,
         **changes,
     }
@@ -337,7 +392,7 @@ def test_audit_log_lists_each_change(administrator):
     post_form(
         administrator,
         "/admin/windows/new",
-        {"school_ids": [str(HILLTOP)], "academic_year": "2025/26", **WINDOW_DATES},
+        {"school_ids": [str(HILLTOP)], "academic_year": YEAR, **WINDOW_DATES},
     )
     post_form(administrator, "/admin/accounts/new", ACCOUNT)
 
@@ -388,3 +443,396 @@ def test_navigation_links_by_role(sign_in_as, role, sections):
     ]
 
     assert links[3:] == [*sections, ("/account/password", "Change password")]
+
+
+# Duplicate school names, and windows that have closed
+
+
+@pytest.mark.parametrize(
+    "name", ["Hilltop Primary", "  hilltop   PRIMARY ", "Hill top Primary"]
+)
+def test_school_name_taken_rejected(app, administrator, name):
+    errors = errors_of(
+        post_form(administrator, "/admin/schools/new", {**SCHOOL, "name": name})
+    )
+
+    assert errors == [
+        "Another school (URN 100001) is already named ‘Hilltop Primary’: add a "
+        "word that tells them apart, such as the area"
+    ]
+    assert audit_events(app, "school.created") == []
+
+
+def test_name_of_school_without_urn_rejected(app, administrator):
+    with app.app_context():
+        db = get_db()
+        db.add(School(name="Brook Nursery School", phase="special"))
+        db.commit()
+
+    errors = errors_of(
+        post_form(
+            administrator,
+            "/admin/schools/new",
+            {**SCHOOL, "name": "Brook Nursery School"},
+        )
+    )
+
+    assert errors[0].startswith("Another school (no URN) is already named")
+
+
+def test_window_closed_before_today_rejected(app, administrator):
+    today = london_today()
+    yesterday = today - timedelta(days=1)
+    year = academic_year_for(yesterday)
+    start, _ = academic_year_bounds(year)
+    form = {
+        "school_ids": [str(HILLTOP)],
+        "academic_year": year,
+        "opens_on": _date_parts(start),
+        "closes_on": _date_parts(yesterday),
+    }
+
+    errors = errors_of(post_form(administrator, "/admin/windows/new", form))
+
+    shown = f"{yesterday.day} {yesterday:%B %Y}"
+    assert errors == [
+        f"Closing date {shown} is in the past: choose today, "
+        f"{today.day} {today:%B %Y}, or a later date"
+    ]
+    assert audit_events(app, "survey_window.created") == []
+
+
+def test_window_closing_today_accepted(app, administrator):
+    today = london_today()
+    year = academic_year_for(today)
+    start, _ = academic_year_bounds(year)
+    form = {
+        "school_ids": [str(HILLTOP)],
+        "academic_year": year,
+        "opens_on": _date_parts(start),
+        "closes_on": _date_parts(today),
+    }
+
+    page = check_page(post_form(administrator, "/admin/windows/new", form))
+
+    assert page.text("#opened") == "Opened: 1"
+
+
+# Changing a school
+
+
+def edit_path(school_id: int) -> str:
+    return f"/admin/schools/{school_id}/edit"
+
+
+def school_form(**changes) -> dict:
+    return {
+        "name": "Hilltop Primary",
+        "urn": "100001",
+        "phase": "primary",
+        "roll_pupil_primary": "",
+        "roll_staff": "",
+        **changes,
+    }
+
+
+def test_edit_school_form_shows_stored_values(administrator):
+    page = check_page(administrator.get(edit_path(HILLTOP)))
+
+    assert page.select_one("#name").get("value") == "Hilltop Primary"
+    assert page.select_one("#urn").get("value") == "100001"
+    assert (
+        page.select_one("input[name=phase][value=primary]").get("checked") is not None
+    )
+
+
+def test_admin_changes_school_with_audit(app, administrator):
+    response = post_form(
+        administrator,
+        edit_path(HILLTOP),
+        school_form(name="Hilltop Primary School", urn="100009", roll_staff="25"),
+    )
+
+    assert response.status_code == 303
+    with app.app_context():
+        db = get_db()
+        school = db.get(School, HILLTOP)
+        rolls = {
+            roll.stakeholder_group: roll.number_on_roll
+            for roll in db.scalars(
+                select(SchoolRoll).where(SchoolRoll.school_id == HILLTOP)
+            )
+        }
+    assert school.name == "Hilltop Primary School"
+    assert school.urn == "100009"
+    assert rolls == {"staff": 25}
+    events = audit_events(app, "school.updated")
+    assert len(events) == 1
+    assert json.loads(events[0].detail_json) == {
+        "name": ["Hilltop Primary", "Hilltop Primary School"],
+        "urn": ["100001", "100009"],
+        "roll_staff": [None, 25],
+    }
+    log = check_page(administrator.get("/admin/audit-log"))
+    assert "roll_staff: – → 25" in log.texts("#audit-table tbody tr")[0]
+
+    # Emptying a number removes it; sending the same values changes nothing.
+    post_form(administrator, edit_path(HILLTOP), school_form(urn="100009"))
+    post_form(administrator, edit_path(HILLTOP), school_form(urn="100009"))
+
+    with app.app_context():
+        count = len(
+            get_db()
+            .scalars(select(SchoolRoll).where(SchoolRoll.school_id == HILLTOP))
+            .all()
+        )
+    assert count == 0
+    assert len(audit_events(app, "school.updated")) == 2
+
+
+def test_school_may_keep_own_name(app, administrator):
+    response = post_form(
+        administrator, edit_path(HILLTOP), school_form(name="HILLTOP primary")
+    )
+
+    assert response.status_code == 303
+    with app.app_context():
+        assert get_db().get(School, HILLTOP).name == "HILLTOP primary"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"name": "Riverside Academy"},
+            "Another school (URN 100002) is already named ‘Riverside Academy’",
+        ),
+        ({"urn": "100002"}, "URN 100002 already belongs to Riverside Academy"),
+        ({"urn": "1234"}, "URN ‘1234’ is not valid: enter 6 digits, like 100123"),
+        ({"urn": ""}, "Enter the school’s URN, like 100123"),
+        ({"phase": "nursery"}, "Select the school’s phase"),
+        (
+            {"roll_parent": "1.5"},
+            "Number of parents and carers ‘1.5’ is not a whole number",
+        ),
+    ],
+)
+def test_bad_school_change_rejected(app, administrator, changes, message):
+    errors = errors_of(
+        post_form(administrator, edit_path(HILLTOP), school_form(**changes))
+    )
+
+    assert any(error.startswith(message) for error in errors), errors
+    assert audit_events(app, "school.updated") == []
+    with app.app_context():
+        school = get_db().get(School, HILLTOP)
+    assert (school.name, school.urn, school.phase) == (
+        "Hilltop Primary",
+        "100001",
+        "primary",
+    )
+
+
+def test_edit_unknown_school_is_404(administrator):
+    assert administrator.get(edit_path(999)).status_code == 404
+
+
+def test_school_change_needs_csrf_token(app, administrator):
+    response = administrator.post(edit_path(HILLTOP), data=school_form(name="Other"))
+
+    assert response.status_code == 302
+    with app.app_context():
+        assert get_db().get(School, HILLTOP).name == "Hilltop Primary"
+
+
+def test_schools_list_shows_dash_for_missing_urn(app, administrator):
+    with app.app_context():
+        db = get_db()
+        db.add(School(name="Brook Nursery School", phase="special"))
+        db.commit()
+
+    page = check_page(administrator.get("/admin/schools"))
+
+    rows = page.select("#schools-table tbody tr")
+    brook = next(row for row in rows if "Brook Nursery School" in text_of(row))
+    cells = [text_of(cell) for cell in brook.iter("td")]
+    assert cells[0] == "–"
+    assert "None" not in page.text("#schools-table")
+
+
+# Deactivating accounts and resetting passwords
+
+
+def account_id(app, email: str) -> int:
+    with app.app_context():
+        return get_db().scalar(select(User.user_id).where(User.email == email))
+
+
+def account_post(client, user_id: int, action: str):
+    path = f"/admin/accounts/{user_id}"
+    token = csrf_token(client, path)
+    return client.post(f"{path}/{action}", data={"csrf_token": token})
+
+
+def stored_account(app, user_id: int) -> User:
+    with app.app_context():
+        user = get_db().get(User, user_id)
+        get_db().expunge(user)
+        return user
+
+
+def test_deactivate_then_reactivate_account(app, administrator, sign_in_as):
+    officer = sign_in_as("borough")
+    user_id = account_id(app, "borough@staff.example")
+
+    response = account_post(administrator, user_id, "deactivate")
+
+    assert response.status_code == 303
+    assert stored_account(app, user_id).is_active is False
+    assert officer.get("/borough").headers["Location"].startswith("/sign-in")
+    assert (
+        sign_in(app.test_client(), "borough@staff.example", PASSWORD).status_code == 200
+    )
+    event = audit_events(app, "user.deactivated")[0]
+    assert json.loads(event.detail_json) == {
+        "email": "borough@staff.example",
+        "is_active": [True, False],
+    }
+    page = check_page(administrator.get(f"/admin/accounts/{user_id}"))
+    assert page.select("#reactivate")
+    assert not page.select("#deactivate")
+
+    account_post(administrator, user_id, "reactivate")
+
+    assert stored_account(app, user_id).is_active is True
+    assert len(audit_events(app, "user.reactivated")) == 1
+    assert (
+        sign_in(app.test_client(), "borough@staff.example", PASSWORD).status_code == 302
+    )
+
+
+def test_admin_cannot_deactivate_self(app, administrator):
+    user_id = account_id(app, "admin@staff.example")
+
+    response = account_post(administrator, user_id, "deactivate")
+
+    assert errors_of(response) == [
+        "You cannot deactivate your own account, admin@staff.example: ask another "
+        "administrator to do it"
+    ]
+    assert stored_account(app, user_id).is_active is True
+    assert audit_events(app, "user.deactivated") == []
+    assert administrator.get("/admin").status_code == 200
+
+
+def test_reset_password_shown_once(app, administrator, sign_in_as):
+    officer = sign_in_as("borough")
+    user_id = account_id(app, "borough@staff.example")
+    before = stored_account(app, user_id)
+
+    page = check_page(account_post(administrator, user_id, "reset-password"))
+
+    password = page.text("#generated-password")
+    user = stored_account(app, user_id)
+    assert verify_password(user.password_hash, password)
+    assert not verify_password(user.password_hash, PASSWORD)
+    assert user.must_change_password is True
+    assert user.session_version == before.session_version + 1
+    assert officer.get("/borough").headers["Location"].startswith("/sign-in")
+    event = audit_events(app, "user.password_reset")[0]
+    assert password not in event.detail_json
+    account_page = check_page(administrator.get(f"/admin/accounts/{user_id}"))
+    assert password not in account_page.html
+    new_client = app.test_client()
+    assert sign_in(new_client, "borough@staff.example", password).status_code == 302
+    assert new_client.get("/borough").headers["Location"] == "/account/password"
+
+
+def test_own_password_reset_rejected(app, administrator):
+    user_id = account_id(app, "admin@staff.example")
+
+    errors = errors_of(account_post(administrator, user_id, "reset-password"))
+
+    assert errors[0].startswith("You cannot reset your own password here")
+    assert audit_events(app, "user.password_reset") == []
+
+
+@pytest.mark.parametrize("action", ["deactivate", "reactivate", "reset-password"])
+def test_account_change_needs_csrf_token(app, administrator, sign_in_as, action):
+    sign_in_as("borough")
+    user_id = account_id(app, "borough@staff.example")
+    before = stored_account(app, user_id)
+
+    response = administrator.post(f"/admin/accounts/{user_id}/{action}")
+
+    assert response.status_code == 302
+    after = stored_account(app, user_id)
+    assert after.password_hash == before.password_hash
+    assert after.session_version == before.session_version
+    assert after.is_active is True
+
+
+@pytest.mark.parametrize("action", ["deactivate", "reactivate", "reset-password"])
+def test_account_change_refused_to_borough(app, sign_in_as, action):
+    officer = sign_in_as("borough")
+    sign_in_as("admin")
+    user_id = account_id(app, "admin@staff.example")
+    token = csrf_token(officer, "/sign-out")
+
+    response = officer.post(
+        f"/admin/accounts/{user_id}/{action}", data={"csrf_token": token}
+    )
+
+    assert response.status_code == 403
+    assert stored_account(app, user_id).is_active is True
+
+
+def test_unknown_account_is_404(administrator):
+    assert administrator.get("/admin/accounts/9999").status_code == 404
+    assert account_post_status(administrator) == 404
+
+
+def account_post_status(client) -> int:
+    token = csrf_token(client, "/admin/accounts")
+    return client.post(
+        "/admin/accounts/9999/deactivate", data={"csrf_token": token}
+    ).status_code
+
+
+# Audit log values
+
+
+def test_audit_log_leaves_out_empty_values(administrator):
+    post_form(
+        administrator,
+        "/admin/schools/new",
+        {**SCHOOL, "roll_pupil_primary": "", "roll_staff": ""},
+    )
+    post_form(
+        administrator,
+        "/admin/accounts/new",
+        {**ACCOUNT, "role": "borough", "school_id": ""},
+    )
+
+    page = check_page(administrator.get("/admin/audit-log"))
+
+    text = page.text("#audit-table")
+    assert "None" not in text
+    assert "{}" not in text
+    assert "rolls" not in text
+    assert "school_id" not in text
+    assert page.texts("#audit-table tbody tr td:nth-child(3)")[:2] == [
+        "Account created",
+        "School added",
+    ]
+
+
+def test_audit_log_titles_legacy_action(app, administrator):
+    with app.app_context():
+        db = get_db()
+        db.add(AuditEvent(action="user_created", object_type="user", object_id="1"))
+        db.commit()
+
+    page = check_page(administrator.get("/admin/audit-log"))
+
+    assert page.texts("#audit-table tbody tr td:nth-child(3)")[0] == "Account created"

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from survey_app.db import get_db
-from survey_app.models import ComponentProvision, NextStep, SelfReview
+from survey_app.models import (
+    ComponentProvision,
+    NextStep,
+    School,
+    SchoolRoll,
+    SelfReview,
+)
 
 from .demo_world import SchoolInfo, WorldCopy
 
@@ -269,6 +275,30 @@ def new_windows_form(world, school):
     }
 
 
+def edit_school_form(world, school):
+    """Return the school's stored values with a new name, so that a save changes it."""
+    with world.app.app_context():
+        db = get_db()
+        stored = db.get(School, school.school_id)
+        rolls = db.scalars(
+            select(SchoolRoll).where(SchoolRoll.school_id == school.school_id)
+        )
+        return {
+            "name": f"{stored.name} Renamed",
+            "urn": stored.urn or str(900000 + school.school_id),
+            "phase": stored.phase,
+            **{
+                f"roll_{roll.stakeholder_group}": str(roll.number_on_roll)
+                for roll in rolls
+            },
+        }
+
+
+def other_account(world, school):
+    """Return the URL values of school B's user, an account other than the admin's."""
+    return {"user_id": world.info.user_ids["b"]}
+
+
 def new_account_form(world, school):
     return {
         "email": "new.lead@security.example",
@@ -500,6 +530,15 @@ ROUTES = (
         form=new_school_form,
         changes_store=True,
     ),
+    RouteCase("admin.edit_school", "GET", ADMIN_ONLY, values=school_values),
+    RouteCase(
+        "admin.edit_school",
+        "POST",
+        ADMIN_ONLY,
+        values=school_values,
+        form=edit_school_form,
+        changes_store=True,
+    ),
     RouteCase("admin.new_windows", "GET", ADMIN_ONLY),
     RouteCase(
         "admin.new_windows",
@@ -516,6 +555,36 @@ ROUTES = (
         ADMIN_ONLY,
         form=new_account_form,
         changes_store=True,
+    ),
+    RouteCase(
+        "admin.account", "GET", ADMIN_ONLY, values=other_account, school_scoped=False
+    ),
+    RouteCase(
+        "admin.deactivate_account",
+        "POST",
+        ADMIN_ONLY,
+        values=other_account,
+        form=lambda world, school: {},
+        changes_store=True,
+        school_scoped=False,
+    ),
+    # The account is active, so reactivating it changes nothing.
+    RouteCase(
+        "admin.reactivate_account",
+        "POST",
+        ADMIN_ONLY,
+        values=other_account,
+        form=lambda world, school: {},
+        school_scoped=False,
+    ),
+    RouteCase(
+        "admin.reset_password",
+        "POST",
+        ADMIN_ONLY,
+        values=other_account,
+        form=lambda world, school: {},
+        changes_store=True,
+        school_scoped=False,
     ),
     RouteCase("admin.audit_log", "GET", ADMIN_ONLY),
     # The questionnaire: anyone with a link's token may answer. A response is
