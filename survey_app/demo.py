@@ -56,6 +56,8 @@ DEMO_EMAIL_DOMAIN = "demo"
 DEMO_PASSWORD = "demo-password-not-secret"  # noqa: S105 - published demo sign-in
 BOROUGH_EMAIL = "officer@borough.demo"
 BOROUGH_DISPLAY_NAME = "Demo borough officer"
+ADMIN_EMAIL = "admin@borough.demo"
+ADMIN_DISPLAY_NAME = "Demo administrator"
 
 # Past years plus the current one.
 YEARS_OF_HISTORY = 3
@@ -538,7 +540,8 @@ class LoadSummary:
 
 
 def demo_accounts() -> list[DemoAccount]:
-    """Return the demo sign-ins: one lead per demo school and a borough officer."""
+    """Return the demo sign-ins: one lead per demo school, a borough officer and
+    an administrator."""
     accounts = [
         DemoAccount(
             email=school.lead_email,
@@ -550,6 +553,9 @@ def demo_accounts() -> list[DemoAccount]:
     ]
     accounts.append(
         DemoAccount(BOROUGH_EMAIL, BOROUGH_DISPLAY_NAME, "borough", school_name=None)
+    )
+    accounts.append(
+        DemoAccount(ADMIN_EMAIL, ADMIN_DISPLAY_NAME, "admin", school_name=None)
     )
     return accounts
 
@@ -670,7 +676,7 @@ def _demo_delete_statements() -> list:
     conditions = {
         schools: schools.c.is_demo,
         users: users.c.school_id.in_(demo_school_ids)
-        | (users.c.email == BOROUGH_EMAIL),
+        | users.c.email.in_((BOROUGH_EMAIL, ADMIN_EMAIL)),
     }
     nullify = []
     for table in Base.metadata.sorted_tables:

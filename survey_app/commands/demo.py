@@ -102,12 +102,19 @@ def demo_info_command() -> None:
         click.echo(codes_path.read_text(encoding="utf-8").rstrip())
 
 
+# What a demo sign-in without a school sees, by role.
+ROLE_SCOPES = {
+    "borough": "every school (borough officer)",
+    "admin": "every school and the administration pages",
+}
+
+
 def _echo_sign_ins() -> None:
     click.echo(f"Demo sign-ins, all with the password {DEMO_PASSWORD}:")
     accounts = demo_accounts()
     width = max(len(account.email) for account in accounts)
     for account in accounts:
-        sees = account.school_name or "every school (borough officer)"
+        sees = account.school_name or ROLE_SCOPES[account.role]
         click.echo(f"  {account.email:<{width}}  {sees}")
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from survey_app.db import get_db
 from survey_app.demo import (
+    ADMIN_EMAIL,
     BOROUGH_EMAIL,
     DEFAULT_SEED,
     DEMO_ACCESS_CODES,
@@ -372,10 +373,13 @@ def test_demo_sign_ins_exist(demo_db):
     }
 
     assert set(users) == {school.lead_email for school in DEMO_SCHOOLS} | {
-        BOROUGH_EMAIL
+        BOROUGH_EMAIL,
+        ADMIN_EMAIL,
     }
     assert users[BOROUGH_EMAIL].role == "borough"
     assert users[BOROUGH_EMAIL].school_id is None
+    assert users[ADMIN_EMAIL].role == "admin"
+    assert users[ADMIN_EMAIL].school_id is None
     for school in DEMO_SCHOOLS:
         lead = users[school.lead_email]
         assert lead.role == "school"
