@@ -85,6 +85,47 @@ def test_dashboard_fits_a_phone(
     assert serious_violations(page) == []
 
 
+CAPTION_EDGES = """() => [...document.querySelectorAll('.app-scroll-container')].map(
+    (container) => {
+        const caption = container.querySelector('caption').getBoundingClientRect();
+        const box = container.getBoundingClientRect();
+        return [container.querySelector('table').id, caption.left - box.left,
+                box.right - caption.right];
+    })"""
+
+
+def test_heat_map_fits_desktop_width(
+    app, live_server, page, store_schools, published_borough
+):
+    add_user(app, "officer@borough.example", "borough")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in(page, live_server, "officer@borough.example", "/borough?group=parent")
+
+    container = page.locator(".app-scroll-container:has(#heat-map)")
+    scroll_width = container.evaluate("element => element.scrollWidth")
+    client_width = container.evaluate("element => element.clientWidth")
+    heat_cell = page.locator("#heat-map tr[data-school='1'] td[data-component='C1']")
+
+    assert scroll_width <= client_width
+    assert heat_cell.locator(".app-heat__detail").is_visible()
+    assert "n = 12" in heat_cell.inner_text().replace("\xa0", " ")
+
+
+def test_captions_stay_on_a_phone_screen(
+    app, live_server, page, store_schools, published_borough
+):
+    add_user(app, "officer@borough.example", "borough")
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server, "officer@borough.example", "/borough?group=parent")
+
+    edges = page.evaluate(CAPTION_EDGES)
+
+    assert len(edges) == 5
+    for table_id, left_gap, right_gap in edges:
+        assert left_gap >= 0, table_id
+        assert right_gap >= 0, table_id
+
+
 def test_school_user_refused_dashboard(
     app, live_server, page, store_schools, published_borough
 ):
