@@ -9,8 +9,12 @@ figures it is given and nothing else:
   Such a row gets a note "Suppressed: fewer than N responses" in a last
   column.
 - Text that a spreadsheet would run as a formula (starting with =, +, -, @,
-  tab or carriage return) gets a leading apostrophe in CSV and Excel, as
-  OWASP's guidance on CSV injection recommends. Numbers stay numbers.
+  tab or carriage return) gets a leading apostrophe in CSV, as OWASP's
+  guidance on CSV injection recommends. Excel gets the text unchanged in a
+  text cell marked with Excel's quote prefix, which shows no apostrophe and
+  keeps the cell text when someone edits it. Numbers stay numbers.
+- A column with titles writes the title the page shows in place of each
+  code, such as "All-through schools" for all_through.
 - Percent values are 0 to 100, as in the marts.
 
 NOTE: a CSV file cannot stop Excel from reading text such as "1/2" or
@@ -24,7 +28,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pyarrow as pa
@@ -87,6 +91,9 @@ class Column:
     # False for a figure that suppression does not hide, such as the number
     # on roll, which describes the school rather than its respondents.
     suppressible: bool = True
+    # For a text column of codes: the title written in place of each code,
+    # as the page shows it. A value without a title is written unchanged.
+    titles: Mapping[str, str] | None = field(default=None, hash=False)
 
     def __post_init__(self):
         if self.type not in COLUMN_TYPES:
@@ -190,13 +197,21 @@ def export_xlsx(
         },
     )
     sheet = workbook.add_worksheet(_sheet_name(sheet_name))
-    header_format = workbook.add_format(
-        {"bold": True, "text_wrap": True, "valign": "top", "bottom": 1}
-    )
+    header = {"bold": True, "text_wrap": True, "valign": "top", "bottom": 1}
+    header_format = workbook.add_format(header)
+    # Excel's quote prefix marks a text cell that looks like a formula: the
+    # cell shows the text as it is, and stays text if someone edits it.
+    quoted_header_format = workbook.add_format({**header, "quote_prefix": True})
     cell_formats = [_cell_format(workbook, column) for column in table.columns]
+    quoted_formats = [
+        _cell_format(workbook, column, quote_prefix=True) for column in table.columns
+    ]
 
     for position, column in enumerate(table.columns):
-        sheet.write_string(0, position, neutralise_formula(column.label), header_format)
+        label_format = (
+            quoted_header_format if _is_formula_like(column.label) else header_format
+        )
+        sheet.write_string(0, position, column.label, label_format)
     for row_number, row in enumerate(table.rows, start=1):
         for position, value in enumerate(row):
             column = table.columns[position]
@@ -205,10 +220,12 @@ def export_xlsx(
                 sheet.write_blank(row_number, position, None, cell_format)
             elif column.is_numeric:
                 sheet.write_number(row_number, position, value, cell_format)
-            else:
+            elif _is_formula_like(value):
                 sheet.write_string(
-                    row_number, position, neutralise_formula(value), cell_format
+                    row_number, position, value, quoted_formats[position]
                 )
+            else:
+                sheet.write_string(row_number, position, value, cell_format)
 
     for position in range(len(table.columns)):
         sheet.set_column(position, position, _column_width(table, position))
@@ -221,7 +238,7 @@ def export_xlsx(
     return buffer.getvalue()
 
 
-def _cell_format(workbook, column: Column):
+def _cell_format(workbook, column: Column, *, quote_prefix: bool = False):
     decimals = "0." + "0" * column.decimals if column.decimals > 0 else "0"
     number_formats = {
         # "@" keeps a cell text when someone edits it in Excel later.
@@ -230,7 +247,9 @@ def _cell_format(workbook, column: Column):
         "decimal": decimals,
         "percent": f'{decimals}"%"',
     }
-    return workbook.add_format({"num_format": number_formats[column.type]})
+    return workbook.add_format(
+        {"num_format": number_formats[column.type], "quote_prefix": quote_prefix}
+    )
 
 
 def _column_width(table: _Table, position: int) -> int:
@@ -336,9 +355,13 @@ def safe_download_name(filename: str, extension: str) -> str:
 
 def neutralise_formula(text: str) -> str:
     """Return text with an apostrophe in front if a spreadsheet would run it."""
-    if text.startswith(FORMULA_PREFIXES):
+    if _is_formula_like(text):
         return "'" + text
     return text
+
+
+def _is_formula_like(text: str) -> bool:
+    return text.startswith(FORMULA_PREFIXES)
 
 
 def suppression_note(reason: str | None, disclosure_threshold: int) -> str:
@@ -434,7 +457,10 @@ def _value(record: Mapping, column: Column, row_number: int):
     if value is None:
         return None
     if column.type == "text":
-        return value if isinstance(value, str) else str(value)
+        text = value if isinstance(value, str) else str(value)
+        if column.titles is not None:
+            return column.titles.get(text, text)
+        return text
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise ExportError(
             f"row {row_number}, column {column.name!r}: {value!r} is not a number, "

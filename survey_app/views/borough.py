@@ -25,6 +25,7 @@ from ..borough_charts import TrendPoint, trend_chart
 from ..exports import Column, send_export
 from ..report import format_date
 from ..results import (
+    GROUP_TITLES,
     figure_summary,
     format_interval,
     format_london_time,
@@ -110,8 +111,15 @@ def export(table, export_format):
         if cursor is None:
             abort(404)
         filters = _chosen_filters(cursor)
-        if filters is None or filters.needs_redirect:
+        if filters is None:
             abort(404)
+        if filters.needs_redirect:
+            # Like the dashboard: name each value that is not offered, and
+            # show the corrected page, whose download links work. One message,
+            # because each banner of the layout has the same id.
+            problems = " ".join(f"{problem}." for problem in filters.problems)
+            flash(f"Nothing was downloaded. {problems} Download again from this page")
+            return redirect(url_for(".dashboard", **filters.query))
         settings = queries.published_settings(cursor)
         columns, read_rows, name = EXPORTS[table]
         rows = read_rows(cursor, filters)
@@ -324,6 +332,17 @@ def _school_hidden_text(figure, settings: queries.Settings) -> str:
 
 # Exports: each table's columns, how its rows are read, and its file name.
 
+# Exports write the titles the dashboard shows in place of codes.
+_PHASE = Column("phase", "Schools", titles=queries.PHASE_TITLES)
+_GROUP = Column("stakeholder_group", "Group", titles=GROUP_TITLES)
+CHANGE_STATUS_TITLES = {
+    "compared": "Compared",
+    "suppressed": "Hidden",
+    "not_comparable": "Not comparable: no question was asked the same way in "
+    "both years",
+    "no_previous_year": "No figures to compare for the year before",
+}
+
 _FIGURE_COLUMNS = (
     Column("n_respondents", "Respondents", "integer"),
     Column("score", "Score (0 to 100)", "decimal"),
@@ -336,8 +355,8 @@ EXPORTS = {
     "scores": (
         (
             Column("academic_year", "Academic year"),
-            Column("phase", "Schools"),
-            Column("stakeholder_group", "Group"),
+            _PHASE,
+            _GROUP,
             Column("component_id", "Component"),
             Column("component_title", "Component title"),
             Column("n_schools", "Schools counted", "integer"),
@@ -352,11 +371,11 @@ EXPORTS = {
         (
             Column("academic_year", "Academic year"),
             Column("previous_academic_year", "Compared with"),
-            Column("phase", "Schools"),
-            Column("stakeholder_group", "Group"),
+            _PHASE,
+            _GROUP,
             Column("component_id", "Component"),
             Column("component_title", "Component title"),
-            Column("change_status", "Status"),
+            Column("change_status", "Status", titles=CHANGE_STATUS_TITLES),
             Column("n_questions_compared", "Questions compared", "integer", 0, False),
             Column("n_questions_total", "Questions asked", "integer", 0, False),
             Column("n_respondents_previous", "Respondents, year before", "integer"),
@@ -380,9 +399,9 @@ EXPORTS = {
     "schools": (
         (
             Column("school_name", "School"),
-            Column("phase", "Phase"),
+            Column("phase", "Phase", titles=queries.PHASE_TITLES),
             Column("academic_year", "Academic year"),
-            Column("stakeholder_group", "Group"),
+            _GROUP,
             Column("component_id", "Component"),
             Column("component_title", "Component title"),
             *_FIGURE_COLUMNS,
@@ -397,8 +416,8 @@ EXPORTS = {
             Column("component_id", "Component"),
             Column("component_title", "Component title"),
             Column("academic_year", "Academic year"),
-            Column("phase", "Schools"),
-            Column("stakeholder_group", "Group"),
+            _PHASE,
+            _GROUP,
             Column("n_schools", "Schools counted", "integer"),
             *_FIGURE_COLUMNS,
         ),
@@ -411,7 +430,7 @@ EXPORTS = {
         (
             Column("name", "School"),
             Column("academic_year", "Academic year"),
-            Column("stakeholder_group", "Group"),
+            _GROUP,
             Column("n_responses", "Responses", "integer"),
             Column("n_excluded", "Flagged, left out of scores", "integer"),
             Column("number_on_roll", "Number on roll", "integer", 0, False),

@@ -320,7 +320,7 @@ def test_export_keeps_suppression(officer):
         query_string={"year": YEAR, "group": "staff", "phase": "all"},
     )
 
-    rows = [row for row in csv_rows(response) if row["Group"] == "staff"]
+    rows = [row for row in csv_rows(response) if row["Group"] == "Staff"]
 
     assert rows
     for row in rows:
@@ -337,7 +337,11 @@ def test_export_names_too_few_schools(officer):
 
     rows = csv_rows(response)
 
-    notes = {row["Component"]: row["Note"] for row in rows if row["Group"] == "parent"}
+    notes = {
+        row["Component"]: row["Note"]
+        for row in rows
+        if row["Group"] == "Parents and carers"
+    }
 
     assert notes["C1"] == "Suppressed: built from too few schools"
     assert notes["C2"] == "Suppressed: built from too few schools"
@@ -376,14 +380,44 @@ def test_export_of_schools_as_parquet(officer):
     assert all(row["suppression_note"].startswith("Suppressed") for row in meadow)
 
 
+def test_export_writes_titles_not_codes(officer):
+    response = officer.get(
+        "/borough/export/scores.xlsx",
+        query_string={"year": YEAR, "group": "parent", "phase": "all_through"},
+    )
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    header = [cell.value for cell in sheet[1]]
+    rows = [
+        dict(zip(header, [cell.value for cell in row], strict=True))
+        for row in sheet.iter_rows(min_row=2)
+    ]
+
+    assert rows
+    assert {row["Schools"] for row in rows} == {"All-through schools"}
+    assert "Parents and carers" in {row["Group"] for row in rows}
+    assert not {row["Group"] for row in rows} & {"parent", "pupil_primary", "staff"}
+
+
 @pytest.mark.parametrize(
-    "path",
+    ("query", "message"),
     [
-        "/borough/export/secrets.csv",
-        "/borough/export/scores.json",
-        "/borough/export/scores.csv?year=1999/00",
-        "/borough/export/scores.csv?phase=nursery",
+        ("year=1999/00", "There are no borough results for ‘1999/00’"),
+        ("phase=nursery", "‘nursery’ is not a phase, so this page shows all schools"),
     ],
+)
+def test_export_with_bad_filter_names_it(officer, query, message):
+    response = officer.get(f"/borough/export/scores.csv?{query}")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/borough?")
+    page = check_page(officer.get(response.headers["Location"]))
+    banners = page.texts(".govuk-notification-banner")
+    assert any("Nothing was downloaded" in banner for banner in banners), banners
+    assert any(message in banner for banner in banners), banners
+
+
+@pytest.mark.parametrize(
+    "path", ["/borough/export/secrets.csv", "/borough/export/scores.json"]
 )
 def test_unknown_export_not_found(officer, path):
     response = officer.get(path)

@@ -177,24 +177,46 @@ def test_xlsx_date_like_labels_stay_text():
         assert sheet[reference].data_type == "s"
 
 
-def test_xlsx_formula_cells_are_neutralised():
+def test_xlsx_formula_cells_are_quoted_text():
     sheet = read_xlsx(export_xlsx(ROWS, COLUMNS, disclosure_threshold=10))
 
-    assert sheet["A3"].value == '\'=HYPERLINK("http://evil.example","Click")'
+    # Text cells with Excel's quote prefix: shown as typed, never run.
+    assert sheet["A3"].value == '=HYPERLINK("http://evil.example","Click")'
     assert sheet["A3"].data_type == "s"
-    assert sheet["A4"].value == "'+44 1234"
-    assert sheet["C4"].value == "'@SUM(A1)"
+    assert sheet["A3"].quotePrefix
+    assert sheet["A4"].value == "+44 1234"
+    assert sheet["A4"].quotePrefix
+    assert sheet["C4"].value == "@SUM(A1)"
+    assert sheet["C4"].quotePrefix
+    assert not sheet["A2"].quotePrefix
     for row in sheet.iter_rows():
         for cell in row:
             assert cell.data_type != "f"
 
 
 @pytest.mark.parametrize("text", FORMULA_TEXTS)
-def test_xlsx_every_formula_prefix_is_neutralised(text):
-    sheet = read_xlsx(export_xlsx([{"name": text}], [Column("name", "Name")]))
+def test_xlsx_every_formula_prefix_is_quoted_text(text):
+    sheet = read_xlsx(export_xlsx([{"name": text}], [Column("name", text)]))
 
-    assert stored_text(sheet["A2"]) == "'" + text
-    assert sheet["A2"].data_type == "s"
+    for reference in ("A1", "A2"):
+        assert stored_text(sheet[reference]) == text
+        assert sheet[reference].data_type == "s"
+        assert sheet[reference].quotePrefix
+
+
+def test_column_titles_replace_codes_in_every_format():
+    titles = {"all_through": "All-through schools", "all": "All schools"}
+    columns = [Column("phase", "Schools", titles=titles)]
+    rows = [{"phase": "all_through"}, {"phase": "all"}, {"phase": "unknown"}]
+    expected = ["All-through schools", "All schools", "unknown"]
+
+    csv_rows = read_csv_rows(export_csv(rows, columns))
+    sheet = read_xlsx(export_xlsx(rows, columns))
+    table = pq.read_table(io.BytesIO(export_parquet(rows, columns)))
+
+    assert [row[0] for row in csv_rows[1:]] == expected
+    assert [sheet.cell(number, 1).value for number in (2, 3, 4)] == expected
+    assert table.column("phase").to_pylist() == expected
 
 
 def test_xlsx_header_is_frozen_and_sized():
