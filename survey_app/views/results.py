@@ -163,8 +163,21 @@ def export(school_id, table, export_format):
         abort(404)
     year = request.args.get("year", "")
     with _published_cursor() as cursor:
-        if cursor is None or year not in queries.academic_years(cursor, school_id):
+        if cursor is None:
             abort(404)
+        if year not in queries.academic_years(cursor, school_id):
+            # Name the year, as the results page does, and show that page,
+            # whose download links work.
+            reason = (
+                f"there are no results for ‘{year[:MAX_YEAR_LENGTH]}’"
+                if year
+                else "the download link names no year"
+            )
+            flash(
+                f"Nothing was downloaded, because {reason}. Choose a year and "
+                "download again from this page"
+            )
+            return redirect(_results_url(school_id))
         results = queries.school_results(cursor, school_id, year)
         settings = queries.published_settings(cursor)
     if results is None:
@@ -442,7 +455,7 @@ EXPORT_COLUMNS = {
         ExportColumn("academic_year", "Academic year"),
         ExportColumn("component_id", "Component"),
         ExportColumn("component_title", "Component title"),
-        ExportColumn("stakeholder_group", "Group"),
+        ExportColumn("stakeholder_group", "Group", titles=queries.GROUP_TITLES),
         ExportColumn("n_respondents", "Respondents", "integer"),
         ExportColumn("score", "Score (0 to 100)", "decimal"),
         ExportColumn("ci_lower", "95% interval, lower", "decimal"),
@@ -451,7 +464,7 @@ EXPORT_COLUMNS = {
     ),
     "responses": (
         ExportColumn("academic_year", "Academic year"),
-        ExportColumn("stakeholder_group", "Group"),
+        ExportColumn("stakeholder_group", "Group", titles=queries.GROUP_TITLES),
         ExportColumn("n_responses", "Responses", "integer"),
         ExportColumn("n_excluded", "Left out by quality checks", "integer"),
         ExportColumn("number_on_roll", "Number on roll", "integer", 0, False),

@@ -41,8 +41,8 @@ def test_results_export_keeps_hidden_cells(sign_in_as, published_borough):
     client = sign_in_as("school")
 
     rows = csv_rows(client.get(export_url(HILLTOP, "components")))
-    governors = [row for row in rows if row["Group"] == "governor"]
-    parents = [row for row in rows if row["Group"] == "parent"]
+    governors = [row for row in rows if row["Group"] == "Governors"]
+    parents = [row for row in rows if row["Group"] == "Parents and carers"]
 
     assert len(rows) == 7 * 3
     assert governors
@@ -61,10 +61,10 @@ def test_results_export_of_responses(sign_in_as, published_borough):
         for row in csv_rows(client.get(export_url(HILLTOP, "responses")))
     }
 
-    assert rows["parent"]["Responses"] == "12"
-    assert rows["parent"]["Number on roll"] == "100"
-    assert rows["governor"]["Responses"] == ""
-    assert rows["governor"]["Note"] == "Suppressed: fewer than 10 responses"
+    assert rows["Parents and carers"]["Responses"] == "12"
+    assert rows["Parents and carers"]["Number on roll"] == "100"
+    assert rows["Governors"]["Responses"] == ""
+    assert rows["Governors"]["Note"] == "Suppressed: fewer than 10 responses"
 
 
 @pytest.mark.parametrize(
@@ -73,7 +73,6 @@ def test_results_export_of_responses(sign_in_as, published_borough):
         export_url(MEADOW, "components"),
         export_url(HILLTOP, "practices"),
         export_url(HILLTOP, "components", "json"),
-        f"/schools/{HILLTOP}/results/export/components.csv?year=1999/00",
     ],
 )
 def test_results_export_refused(sign_in_as, published_borough, path):
@@ -82,6 +81,24 @@ def test_results_export_refused(sign_in_as, published_borough, path):
     response = client.get(path)
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("?year=1999/00", "there are no results for ‘1999/00’"),
+        ("", "the download link names no year"),
+    ],
+)
+def test_results_export_bad_year_named(sign_in_as, published_borough, query, message):
+    client = sign_in_as("school")
+
+    response = client.get(f"/schools/{HILLTOP}/results/export/components.csv{query}")
+
+    assert response.status_code == 302
+    page = check_page(client.get(response.headers["Location"]))
+    banner = page.text(".govuk-notification-banner")
+    assert f"Nothing was downloaded, because {message}" in banner
 
 
 def test_borough_user_exports_any_school(sign_in_as, published_borough):
