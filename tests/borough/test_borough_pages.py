@@ -251,6 +251,7 @@ def test_year_with_open_windows_provisional(officer, published_borough):
     assert "18 December 2099" in page.text("#provisional-note")
     assert f"{YEAR} figures are provisional" in page.text("#provisional-note")
     assert trend_headers[1:] == [PREVIOUS_YEAR, f"{YEAR} (provisional)"]
+    assert "18 December 2099" in page.text("#trends-provisional-note")
 
 
 def test_closed_year_not_provisional(officer):
