@@ -213,3 +213,39 @@ def test_admin_sets_up_schools_and_accounts(app, live_server, page, store_school
         "user.created",
     ]
     assert serious_violations(page) == []
+
+
+def test_admin_changes_school_and_account(app, live_server, page, store_schools):
+    add_user(app, "admin@borough.example", "admin")
+    add_user(app, "officer@borough.example", "borough")
+    sign_in(page, live_server, "admin@borough.example", "/admin")
+
+    # A school's change page, first with an invalid URN.
+    page.goto(f"{live_server.url}/admin/schools")
+    page.get_by_role("link", name="Change Hilltop Primary").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Change Hilltop Primary")
+    assert serious_violations(page) == []
+    page.get_by_label("Unique reference number (URN)").fill("12345")
+    page.get_by_role("button", name="Save changes").click()
+    expect(
+        page.get_by_role("alert").get_by_text("URN ‘12345’ is not valid")
+    ).to_be_visible()
+    assert serious_violations(page) == []
+    page.get_by_label("Unique reference number (URN)").fill("100009")
+    page.get_by_role("button", name="Save changes").click()
+    page.wait_for_url(f"{live_server.url}/admin/schools")
+    assert page.get_by_text("Hilltop Primary changed").count() == 1
+
+    # An account: reset its password, then deactivate it.
+    page.goto(f"{live_server.url}/admin/accounts")
+    page.get_by_role("link", name="officer@borough.example").click()
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Reset password").click()
+    expect(page.get_by_role("heading", name="Password reset")).to_have_count(1)
+    assert len(page.locator("#generated-password").inner_text()) == 19
+    assert serious_violations(page) == []
+    page.get_by_role("link", name="Back to officer@borough.example").click()
+    page.get_by_role("button", name="Deactivate account").click()
+    expect(page.get_by_text("officer@borough.example deactivated")).to_have_count(1)
+    expect(page.get_by_role("button", name="Reactivate account")).to_have_count(1)
+    assert serious_violations(page) == []
