@@ -160,6 +160,7 @@ def test_response_rates_with_borough_total(officer):
         "11%",
     ]
     assert "flagged" in page.text("#responses-note")
+    assert "Flagged responses are left out" in page.text("#scores-note")
 
 
 def test_new_schools_without_responses(officer, published_borough):
