@@ -33,6 +33,7 @@ from .windows import (
     URN_PATTERN,
     create_school,
     create_window,
+    school_name_key,
     stakeholder_groups_for,
 )
 
@@ -63,15 +64,6 @@ def shorten(text: str, limit: int = MAX_SHOWN_LENGTH) -> str:
 # Schools
 
 
-def name_key(name: str) -> str:
-    """Return the form of a school name that two names must not share.
-
-    Case and white space are ignored, so "Oak Tree Primary" and
-    "oak  treeprimary" are the same name.
-    """
-    return "".join(name.split()).casefold()
-
-
 def check_school_name(session: Session, name: str, school_id: int | None) -> str:
     """Return the name with its spaces tidied, or raise AdminError naming the fix.
 
@@ -86,9 +78,9 @@ def check_school_name(session: Session, name: str, school_id: int | None) -> str
             f"School name ‘{shorten(name)}’ is {len(name)} characters long: "
             f"shorten it to {MAX_NAME_LENGTH} characters or fewer",
         )
-    key = name_key(name)
+    key = school_name_key(name)
     for other in session.scalars(select(School).where(School.school_id != school_id)):
-        if name_key(other.name) == key:
+        if school_name_key(other.name) == key:
             urn = f"URN {other.urn}" if other.urn else "no URN"
             raise AdminError(
                 "name",

@@ -59,6 +59,15 @@ class WindowStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
+def school_name_key(name: str) -> str:
+    """Return the form of a school name that two schools must not share.
+
+    Case and white space are ignored, so "Oak Tree Primary" and
+    "oak  treeprimary" are the same name.
+    """
+    return "".join(name.split()).casefold()
+
+
 def create_school(
     session: Session,
     name: str,
@@ -76,6 +85,14 @@ def create_school(
         raise ValueError(
             f"phase {phase!r} is not valid: use one of {', '.join(PHASES)}"
         )
+    key = school_name_key(name)
+    for other in session.scalars(select(School)):
+        if school_name_key(other.name) == key:
+            raise ValueError(
+                f"school name {name!r} is taken by school {other.school_id} "
+                f"({other.name}): choose a name that tells them apart, such as "
+                "one with the area"
+            )
     if urn is not None:
         urn = urn.strip()
         if not URN_PATTERN.match(urn):

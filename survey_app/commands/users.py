@@ -84,6 +84,8 @@ def set_password(db: Session, *, email: str, password: str) -> User:
         raise AccountError(problem)
 
     user.password_hash = hash_password(password)
+    # Ends the person's sessions, as a password change on the pages does.
+    user.session_version += 1
     db.add(
         AuditEvent(
             user_id=None,

@@ -234,6 +234,8 @@ def test_set_password_changes_hash_and_audits(app, runner, make_user):
     assert [event.action for event in events] == ["user.created", "user.password_set"]
     assert events[-1].object_id == str(user_id)
     assert new_password not in events[-1].detail_json
+    # The person's sessions end, as after a change on the pages.
+    assert user.session_version == 1
 
 
 def test_set_password_rejects_unknown_email(runner):

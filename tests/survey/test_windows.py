@@ -145,6 +145,12 @@ def test_create_window_uses_given_bank_version(db, school):
         ("A school", "nursery", None, "phase 'nursery' is not valid"),
         ("A school", "primary", "12345", "URN '12345' is not valid"),
         ("A school", "primary", "100001", "URN 100001 already belongs to school"),
+        (
+            " hillside  PRIMARY",
+            "primary",
+            None,
+            "school name 'hillside  PRIMARY' is taken",
+        ),
     ],
 )
 def test_create_school_rejects_bad_values(db, school, name, phase, urn, message):
