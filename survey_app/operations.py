@@ -9,10 +9,12 @@ lock, so no run writes them meanwhile, and the store is copied under the
 same lock, after them: the warehouse's watermark can then never be ahead of
 the store it is restored with.
 
-The codes file is copied after the store, and restored after it. The app
-commits a code's spend before the response it lets in, so every response in
-the copied store has its code spent in the later copy of the codes file.
-A restore therefore never makes a used code usable again.
+The codes file is copied after the store. The app commits a code's spend
+before the response it lets in, so every response in the copied store has
+its code spent in the later copy of the codes file. A restore writes the
+codes file first and the store second, so that a submission the app takes
+in between (restore expects the app stopped) can waste its code but never
+leave a stored response whose code is usable again.
 """
 
 import hashlib
@@ -303,9 +305,10 @@ def restore(
         )
 
     with _locked(settings, wait_seconds):
-        _restore_sqlite(backup_dir / STORE_NAME, store_path, "wal")
+        # Codes first: see the module's docstring.
         codes_source = backup_dir / CODES_NAME if CODES_NAME in names else None
         _restore_sqlite(codes_source, codes_path_for(store_path), "delete")
+        _restore_sqlite(backup_dir / STORE_NAME, store_path, "wal")
         try:
             settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
             for name in WAREHOUSE_NAMES:
