@@ -291,8 +291,19 @@ def check(token):
         current_app.logger.warning(
             "access code already spent", extra={"link_id": link.link_id}
         )
-        _finish(link, sent=False)
-        return _render("survey/code-used.html", link, questionnaire), 409
+        if link.kiosk:
+            # A shared device keeps no answers for whoever comes next.
+            _finish(link, sent=False)
+        else:
+            # The answers stay in this browser, to send with a new code.
+            state.code_hash = None
+            _save_state(link, state)
+        return _render(
+            "survey/code-used.html",
+            link,
+            questionnaire,
+            answers_kept=not link.kiosk,
+        ), 409
     except CodeRequiredError:
         flash("Enter your code to send your answers.")
         return redirect(url_for(".start", token=link.token), 303)

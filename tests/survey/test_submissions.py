@@ -161,7 +161,28 @@ def test_code_spent_once_when_two_people_use_it(app, respondent, codes_survey, s
     assert page.heading == "This code has already been used"
     assert count(store, "responses") == 1
     assert count(store, "answers") == 21
-    assert other.client.get(f"{other.base}/check").status_code == 302
+    # The answers wait for a new code: sending again leads to the start page.
+    assert other.send().headers["Location"] == other.base
+
+
+def test_answers_kept_for_a_new_code(app, respondent, codes_survey, store):
+    first_code, second_code = codes_survey[0], codes_survey[1]
+    other = Respondent(app.test_client(), respondent.token)
+    for person in (respondent, other):
+        person.start(code=first_code)
+        person.answer_all()
+    respondent.send()
+    refused = check_page(other.send(), status=409)
+
+    restarted = other.start(code=second_code)
+    sent = other.send()
+
+    assert "Your answers are kept on this device" in refused.text("main")
+    assert restarted.status_code == 303
+    assert restarted.headers["Location"] == f"{other.base}/check"
+    assert sent.headers["Location"] == f"{other.base}/thank-you"
+    assert count(store, "responses") == 2
+    assert count(store, "answers") == 42
 
 
 def test_response_not_linkable_to_code(app, respondent, codes_survey, store):
