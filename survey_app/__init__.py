@@ -4,6 +4,7 @@ from flask import Flask, current_app, render_template, send_from_directory
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from sqlalchemy.exc import OperationalError
+from werkzeug.routing import IntegerConverter
 
 from . import auth, cli, db, limiter, security
 from .config import load_config
@@ -33,10 +34,27 @@ def create_app(overrides: dict | None = None) -> Flask:
     limiter.init_app(app)
     auth.init_app(app)
     cli.init_app(app)
+    # Before the views, because a rule looks up its converters when it is added.
+    app.url_map.converters["int"] = StoreIdConverter
     _register_views(app)
     _register_error_pages(app)
     _serve_govuk_assets(app)
     return app
+
+
+# SQLite stores an INTEGER in at most 8 signed bytes.
+MAX_STORE_INTEGER = 2**63 - 1
+
+
+class StoreIdConverter(IntegerConverter):
+    """The <int:...> converter, matching only numbers that SQLite can store.
+
+    A larger number in a URL is then a 404, like any id that does not exist,
+    where the query would otherwise raise OverflowError.
+    """
+
+    def __init__(self, url_map, *args, max=MAX_STORE_INTEGER, **kwargs):
+        super().__init__(url_map, *args, max=max, **kwargs)
 
 
 def _register_views(app: Flask) -> None:
