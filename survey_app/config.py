@@ -49,7 +49,11 @@ class Config:
     PREFERRED_URL_SCHEME = "https"
     MAX_CONTENT_LENGTH = 256 * 1024
     MAX_FORM_MEMORY_SIZE = 64 * 1024
-    RATELIMIT_STORAGE_URI = os.environ.get("IMHARS_RATELIMIT_STORAGE_URI", "memory://")
+    # The default counts in VAR_DIR/ratelimits.sqlite, shared by every worker
+    # (survey_app/ratelimit_storage.py).
+    RATELIMIT_STORAGE_URI = os.environ.get(
+        "IMHARS_RATELIMIT_STORAGE_URI", "imhars-var://"
+    )
     LOGIN_RATE_LIMIT = os.environ.get("IMHARS_LOGIN_RATE_LIMIT", "10 per minute")
 
     def check(self) -> None:

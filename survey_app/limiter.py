@@ -1,8 +1,9 @@
 """Rate limits on sign-in attempts, per client address and per email address.
 
-Counts live in RATELIMIT_STORAGE_URI (memory:// by default, which counts per
-process: with several server processes, point it at a shared store such as
-redis://). The limit itself is LOGIN_RATE_LIMIT, like "10 per minute".
+Counts live in RATELIMIT_STORAGE_URI: by default a SQLite file in VAR_DIR
+that every server process shares (imhars-var://), or any storage of the
+limits library, such as redis://. The limit itself is LOGIN_RATE_LIMIT, like
+"10 per minute".
 """
 
 import hashlib
@@ -10,6 +11,9 @@ import hashlib
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+
+# Registers the imhars-var:// storage scheme with the limits library.
+from . import ratelimit_storage  # noqa: F401
 
 # NOTE: behind a reverse proxy every request comes from the proxy's address,
 # so the per-client limit needs werkzeug's ProxyFix configured for that proxy.

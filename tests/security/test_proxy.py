@@ -123,3 +123,25 @@ def test_forwarded_for_does_not_reset_limit(production_store, tmp_path):
             statuses.append(reply.status)
 
     assert statuses == [200] * 10 + [429]
+
+
+def test_sign_in_limit_shared_by_workers(production_store, tmp_path):
+    """Three workers count sign-in attempts together: the per-email limit
+    stops the eleventh guess, whichever worker takes it."""
+    statuses = []
+    with serve(production_store, tmp_path, WEB_CONCURRENCY="3") as server:
+        for _ in range(11):
+            client = server.client()
+            page = client.get("/sign-in")
+            form = post_forms(page.body)[0].data()
+            form.update(email=["officer@borough.example"], password=["wrong"])
+            statuses.append(client.post("/sign-in", form).status)
+        workers = {
+            line for line in server.log().splitlines() if "Booting worker" in line
+        }
+
+    assert len(workers) == 3
+    assert statuses == [200] * 10 + [429]
+    counters = (production_store / "ratelimits.sqlite").read_bytes()
+    assert b"officer@borough.example" not in counters
+    assert b"127.0.0.1" not in counters
