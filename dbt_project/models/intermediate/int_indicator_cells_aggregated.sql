@@ -2,6 +2,10 @@
     Indicator figures per school x year x group x key stage x unit, for every
     practice and every component, before suppression.
 
+    TODO: at 1,000,000 responses the rows per respondent and unit (about 94
+    million) and the second pass's join back to them outgrow 12 GB; one
+    exact pass of sums and sums of squares would not need the join.
+
     Each respondent counts once in key stage 'all' and, for pupils, once in
     their own key stage. The cell's score is the mean of respondents' mean
     scores with a 95% t interval. Respondents' scores are summed as DECIMAL
