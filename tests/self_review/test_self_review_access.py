@@ -303,8 +303,7 @@ def test_next_step_offers_school_groups_only(app, make_client, schools):
     start_self_review(hilltop)
     page = Page.of(hilltop.get(f"{BASE}/next-steps/new"))
     offered = [
-        element.get("value")
-        for element in page.select("input[name=stakeholder_group]")
+        element.get("value") for element in page.select("input[name=stakeholder_group]")
     ]
     values = form_values(page)
     values.update(
