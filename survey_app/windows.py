@@ -50,7 +50,9 @@ GROUPS_BY_PHASE = {
     "all_through": ("pupil_primary", "pupil_secondary"),
 }
 ADULT_GROUPS = ("parent", "staff", "governor")
-URN_PATTERN = re.compile(r"^\d{6}$")
+# ASCII digits only: \d would also match other scripts' digits, and $ a
+# final line feed.
+URN_PATTERN = re.compile(r"\A[0-9]{6}\Z")
 
 
 class WindowStatus(enum.StrEnum):
