@@ -13,11 +13,18 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .audit import record_audit
 from .calendar import academic_year_bounds, london_today
-from .commands.users import EMAIL_PATTERN, normalise_email
+from .commands.users import (
+    EMAIL_PATTERN,
+    begin_write,
+    last_admin_problem,
+    normalise_email,
+)
+from .forms.text import hidden_character_problem
 from .models import (
     PHASES,
     ROLES,
@@ -72,6 +79,9 @@ def check_school_name(session: Session, name: str, school_id: int | None) -> str
     name = " ".join((name or "").split())
     if not name:
         raise AdminError("name", "Enter the school’s name")
+    problem = hidden_character_problem("School name", name)
+    if problem:
+        raise AdminError("name", problem)
     if len(name) > MAX_NAME_LENGTH:
         raise AdminError(
             "name",
@@ -79,7 +89,10 @@ def check_school_name(session: Session, name: str, school_id: int | None) -> str
             f"shorten it to {MAX_NAME_LENGTH} characters or fewer",
         )
     key = school_name_key(name)
-    for other in session.scalars(select(School).where(School.school_id != school_id)):
+    others = select(School).where(School.school_id != school_id)
+    # Objects this session loaded earlier would otherwise keep their old names.
+    others = others.execution_options(populate_existing=True)
+    for other in session.scalars(others):
         if school_name_key(other.name) == key:
             urn = f"URN {other.urn}" if other.urn else "no URN"
             raise AdminError(
@@ -90,9 +103,16 @@ def check_school_name(session: Session, name: str, school_id: int | None) -> str
     return name
 
 
-def check_urn(session: Session, urn: str, school_id: int | None) -> str:
-    """Return the URN stripped, or raise AdminError when it is invalid or taken."""
+def check_urn(
+    session: Session, urn: str, school_id: int | None, *, required: bool = True
+) -> str | None:
+    """Return the URN stripped, or raise AdminError when it is invalid or taken.
+
+    With required False an empty URN is allowed and returned as None.
+    """
     urn = (urn or "").strip()
+    if not urn and not required:
+        return None
     if not urn:
         raise AdminError("urn", "Enter the school’s URN, like 100123")
     if not URN_PATTERN.match(urn):
@@ -103,12 +123,29 @@ def check_urn(session: Session, urn: str, school_id: int | None) -> str:
         select(School).where(School.urn == urn, School.school_id != school_id)
     )
     if taken is not None:
-        raise AdminError(
-            "urn",
-            f"URN {urn} already belongs to {taken.name}: check the number, or "
-            "use that school",
-        )
+        raise _urn_taken(urn, taken.name)
     return urn
+
+
+def _urn_taken(urn: str, owner: str) -> AdminError:
+    return AdminError(
+        "urn",
+        f"URN {urn} already belongs to {owner}: check the number, or use that school",
+    )
+
+
+def _flush_school(session: Session, urn: str | None) -> None:
+    """Flush a school's change, turning a clash on the unique URN into AdminError.
+
+    The URN check runs in the same write transaction, so a clash means a
+    writer that did not take the write lock first, such as a script.
+    """
+    try:
+        session.flush()
+    except IntegrityError as error:
+        if urn is None or "urn" not in str(error.orig).lower():
+            raise
+        raise _urn_taken(urn, "another school") from error
 
 
 def check_rolls(phase: str, rolls: dict[str, int | None]) -> dict[str, int]:
@@ -128,13 +165,13 @@ def check_rolls(phase: str, rolls: dict[str, int | None]) -> dict[str, int]:
             raise AdminError(
                 f"roll_{group}",
                 f"A {phase.replace('_', '-')} school does not survey this group: "
-                f"leave it empty, not {number:,}",
+                f"leave it empty, not {shorten(f'{number:,}', 20)}",
             )
         if not 1 <= number <= MAX_NUMBER_ON_ROLL:
             raise AdminError(
                 f"roll_{group}",
-                f"Number on roll {number:,} is not valid: enter a number between 1 "
-                f"and {MAX_NUMBER_ON_ROLL:,}",
+                f"Number on roll {shorten(f'{number:,}', 20)} is not valid: enter a "
+                f"number between 1 and {MAX_NUMBER_ON_ROLL:,}",
             )
     return known_rolls
 
@@ -152,15 +189,24 @@ def create_school_with_rolls(
 
     rolls maps a stakeholder group to its number on roll, or None when it is
     not known. A number for a group that a school of this phase does not
-    survey is rejected.
+    survey is rejected. A new school needs a URN, because every school in
+    England has one before it opens and the import matches schools by it.
+    The checks and the insert are one write transaction, so two requests
+    cannot both add the same name or URN.
     """
+    begin_write(session)
     name = check_school_name(session, name, None)
     urn = check_urn(session, urn, None)
     if phase not in PHASES:
         raise AdminError("phase", "Select the school’s phase")
     known_rolls = check_rolls(phase, rolls)
 
-    school = create_school(session, name, phase, urn=urn)
+    try:
+        school = create_school(session, name, phase, urn=urn)
+    except IntegrityError as error:
+        if "urn" not in str(error.orig).lower():
+            raise
+        raise _urn_taken(urn, "another school") from error
     for group, number in known_rolls.items():
         session.add(
             SchoolRoll(
@@ -194,10 +240,14 @@ def update_school(
     Returns the changes as {field: [before, after]}, which the audit event
     also stores. An empty result means nothing changed, and then no audit
     event is added. Survey windows already opened keep the links of the groups
-    they were opened with, whatever the new phase.
+    they were opened with, whatever the new phase. A school stored without a
+    URN may stay without one, but a URN once given cannot be removed. The
+    checks and the change are one write transaction.
     """
+    begin_write(session)
+    session.refresh(school)
     name = check_school_name(session, name, school.school_id)
-    urn = check_urn(session, urn, school.school_id)
+    urn = check_urn(session, urn, school.school_id, required=school.urn is not None)
     if phase not in PHASES:
         raise AdminError("phase", "Select the school’s phase")
     known_rolls = check_rolls(phase, rolls)
@@ -234,7 +284,7 @@ def update_school(
             )
         else:
             roll.number_on_roll = after
-    session.flush()
+    _flush_school(session, urn)
     if changes:
         record_audit(
             session,
@@ -441,6 +491,13 @@ def create_account(
     taken = session.scalar(select(User.user_id).where(func.lower(User.email) == email))
     if taken is not None:
         raise AdminError("email", f"An account with the email address {email} exists")
+    for field_name, label, text in (
+        ("email", "Email address", email),
+        ("display_name", "Full name", display_name),
+    ):
+        problem = hidden_character_problem(label, text)
+        if problem:
+            raise AdminError(field_name, problem)
     if not display_name:
         raise AdminError("display_name", "Enter the person’s name")
     if len(display_name) > MAX_NAME_LENGTH:
@@ -452,8 +509,14 @@ def create_account(
     if role not in ROLES:
         raise AdminError("role", "Select what the person can see and do")
     if role == "school":
-        if school_id is None or session.get(School, school_id) is None:
+        if school_id is None:
             raise AdminError("school_id", "Select the person’s school")
+        if session.get(School, school_id) is None:
+            raise AdminError(
+                "school_id",
+                f"School {school_id} does not exist: choose the person’s school "
+                "in the list",
+            )
     else:
         school_id = None
 
@@ -496,8 +559,10 @@ def set_account_active(
 
     Deactivating also ends every session of the account, because a signed-in
     session is checked against session_version on each request. An
-    administrator cannot deactivate their own account, which also keeps at
-    least one administrator able to sign in.
+    administrator cannot deactivate their own account, nor the last other
+    active administrator. That check and the change are one write
+    transaction, so two administrators deactivating each other at once
+    cannot both succeed. The caller commits, or rolls back on AdminError.
     """
     if user.user_id == administrator.user_id and not active:
         raise AdminError(
@@ -505,6 +570,11 @@ def set_account_active(
             f"You cannot deactivate your own account, {user.email}: ask another "
             "administrator to do it",
         )
+    begin_write(session)
+    session.refresh(user)
+    problem = last_admin_problem(session, user, active)
+    if problem:
+        raise AdminError("account", problem)
     if user.is_active == active:
         return False
     user.is_active = active

@@ -1,4 +1,4 @@
-"""Staff accounts from the command line: create-user and set-password.
+"""Staff accounts from the command line: create-user, set-password, set-active.
 
 Passwords come from a hidden prompt (typed twice) or, for scripts, from the
 first line of standard input with --password-stdin. No option takes a
@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..db import get_db
+from ..forms.text import hidden_character_problem
 from ..models import ROLES, AuditEvent, School, User
 from ..passwords import hash_password, password_problem
 
@@ -99,6 +100,86 @@ def set_password(db: Session, *, email: str, password: str) -> User:
     return user
 
 
+def begin_write(db: Session) -> None:
+    """Start a write transaction before a check, so no other writer comes between.
+
+    BEGIN IMMEDIATE takes SQLite's write lock at once, on the store and on the
+    attached access codes file, and a second writer waits for the busy
+    timeout. The session must hold no unsaved changes, and a read transaction
+    that it has open is ended first.
+    """
+    if db.new or db.dirty or db.deleted:
+        raise RuntimeError("begin_write needs a session without unsaved changes")
+    db.commit()
+    connection = db.connection()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def other_active_admins(db: Session, user: User) -> int:
+    """Return how many active administrators there are besides user."""
+    return db.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(
+            User.role == "admin",
+            User.is_active.is_(True),
+            User.user_id != user.user_id,
+        )
+    )
+
+
+def last_admin_problem(db: Session, user: User, active: bool) -> str | None:
+    """Return why user cannot get this state, or None when it can.
+
+    Deactivating the last active administrator is rejected, because nobody
+    could then manage accounts on the pages. Call it inside begin_write.
+    """
+    if active or user.role != "admin" or not user.is_active:
+        return None
+    if other_active_admins(db, user) > 0:
+        return None
+    return (
+        f"{user.email} is the only active administrator, so deactivating it "
+        "would leave nobody to manage accounts: reactivate or create another "
+        "administrator first"
+    )
+
+
+def set_active(db: Session, *, email: str, active: bool) -> tuple[User, bool]:
+    """Reactivate or deactivate an account; return it and whether it changed.
+
+    Deactivating ends every session of the account. The check that an active
+    administrator remains and the change are one write transaction.
+    """
+    user = find_user(db, email)
+    begin_write(db)
+    db.refresh(user)
+    problem = last_admin_problem(db, user, active)
+    if problem:
+        db.rollback()
+        raise AccountError(problem)
+    if user.is_active == active:
+        db.rollback()
+        return user, False
+    user.is_active = active
+    if not active:
+        user.session_version += 1
+    db.add(
+        AuditEvent(
+            user_id=None,
+            action="user.reactivated" if active else "user.deactivated",
+            object_type="user",
+            object_id=str(user.user_id),
+            detail_json=json.dumps(
+                {"email": user.email, "is_active": [not active, active], "via": "cli"}
+            ),
+        )
+    )
+    db.commit()
+    return user, True
+
+
 def find_user(db: Session, email: str) -> User:
     """Return the user with this email (any case), or raise AccountError."""
     email = normalise_email(email)
@@ -117,6 +198,10 @@ def _check_new_account(
         )
     if not display_name:
         raise AccountError("Name is empty: give the person's name with --name")
+    for label, text in (("Email address", email), ("Name", display_name)):
+        problem = hidden_character_problem(label, text)
+        if problem:
+            raise AccountError(problem)
     if role not in ROLES:
         raise AccountError(f"Role {role!r} is not valid: use one of {', '.join(ROLES)}")
     if role == "school" and school_id is None:
@@ -219,6 +304,38 @@ def set_password_command(email, password_stdin) -> None:
 
     current_app.logger.info("Password changed", extra={"user_id": user.user_id})
     click.echo(f"Set a new password for {user.email}")
+    if not user.is_active:
+        click.echo(
+            f"The account stays deactivated, so {user.email} cannot sign in yet: "
+            f"reactivate it with flask --app survey_app set-active --email "
+            f"{user.email}"
+        )
 
 
-commands = [create_user_command, set_password_command]
+@click.command("set-active")
+@click.option("--email", required=True, help="Email address of the account.")
+@click.option(
+    "--active/--inactive",
+    default=True,
+    show_default=True,
+    help="--active reactivates the account; --inactive deactivates it and ends "
+    "its sessions.",
+)
+@with_appcontext
+def set_active_command(email, active) -> None:
+    """Reactivate or deactivate a staff account."""
+    db = get_db()
+    try:
+        user, changed = set_active(db, email=email, active=active)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+
+    if not changed:
+        click.echo(f"{user.email} is already {'active' if active else 'deactivated'}")
+        return
+    state = "reactivated" if active else "deactivated"
+    current_app.logger.info(f"Account {state}", extra={"user_id": user.user_id})
+    click.echo(f"{user.email} {state}")
+
+
+commands = [create_user_command, set_password_command, set_active_command]

@@ -38,6 +38,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
+from wtforms.csrf.core import CSRFTokenField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     InputRequired,
@@ -46,6 +47,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from .. import MAX_STORE_INTEGER
 from .. import admin as service
 from ..audit import list_audit_events
 from ..auth import login_required
@@ -108,15 +110,49 @@ class WholeNumberField(IntegerField):
         self.invalid_message = invalid_message
 
     def process_formdata(self, valuelist):
-        if valuelist and not valuelist[0].strip():
+        if not valuelist:
+            return
+        text = valuelist[0].strip()
+        if not text:
             self.data = None
             return
-        try:
-            super().process_formdata([value.strip() for value in valuelist])
-        except ValueError:
+        # int() would also take "1_000", "+5" and other scripts' digits.
+        if not (text.isascii() and text.isdigit()):
             self.data = None
-            shown = service.shorten(valuelist[0].strip(), 20) if valuelist else ""
-            raise ValueError(self.invalid_message.format(value=shown)) from None
+            shown = service.shorten(text, 20)
+            raise ValueError(self.invalid_message.format(value=shown))
+        if len(text) > len(str(MAX_STORE_INTEGER)):
+            # int() rejects more than 4,300 digits by default (Python 3.11's
+            # int_max_str_digits), and the store's integers have at most 19.
+            self.data = None
+            raise ValueError(
+                f"Number on roll {service.shorten(text, 20)} is not valid: enter a "
+                f"number between 1 and {MAX_NUMBER_ON_ROLL:,}"
+            )
+        self.data = int(text)
+
+
+class SchoolIdField(SelectField):
+    """The school select of the account form, whose parse error names the value.
+
+    The service checks that the school exists, so a value only has to be an
+    id the store can hold, or empty for no school.
+    """
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = valuelist[0].strip()
+        if not text:
+            self.data = None
+            return
+        if not (text.isascii() and text.isdigit()) or int(text) > MAX_STORE_INTEGER:
+            self.data = None
+            raise ValueError(
+                f"School ‘{service.shorten(text, 20)}’ is not one of the listed "
+                "schools: choose the person’s school in the list"
+            )
+        self.data = int(text)
 
 
 DATE_PARTS = ("day", "month", "year")
@@ -176,6 +212,40 @@ class DateInputField(DateField):
             )
 
 
+class SingleValueForm(FlaskForm):
+    """A form that rejects a field sent more than once, naming the field.
+
+    WTForms would read only the first value, so a tampered or doubled form
+    would be saved with one of its values silently dropped. Fields that take
+    several values, such as checkboxes and date boxes, are exempt, and so are
+    the CSRF token, which Flask-WTF checks, and the button, which has no
+    value.
+    """
+
+    def validate(self, extra_validators=None) -> bool:
+        is_valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field, MULTIPLE_VALUE_FIELDS):
+                continue
+            sent = len(field.raw_data or [])
+            if sent > 1:
+                field.errors = [
+                    *field.errors,
+                    f"{field.label.text} was sent {sent} times in one form, so "
+                    "nothing was saved: fill in this page and send it once",
+                ]
+                is_valid = False
+        return is_valid
+
+
+MULTIPLE_VALUE_FIELDS = (
+    SelectMultipleField,
+    DateInputField,
+    CSRFTokenField,
+    SubmitField,
+)
+
+
 def _check_urn(form, field):
     if field.data and not URN_PATTERN.match(field.data):
         raise ValidationError(
@@ -208,7 +278,7 @@ def _date_required(message: str):
     return validate
 
 
-class SchoolForm(FlaskForm):
+class SchoolForm(SingleValueForm):
     name = StringField(
         "School name",
         widget=GovTextInput(),
@@ -252,6 +322,14 @@ for _group in STAKEHOLDER_GROUPS:
 
 
 class EditSchoolForm(SchoolForm):
+    # The service requires a URN unless the school is stored without one.
+    urn = StringField(
+        "Unique reference number (URN)",
+        description="The school’s 6-digit DfE number, like 100123",
+        widget=GovTextInput(),
+        filters=[_strip],
+        validators=[_check_urn],
+    )
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
@@ -261,7 +339,7 @@ class AccountActionForm(FlaskForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
-class WindowsForm(FlaskForm):
+class WindowsForm(SingleValueForm):
     phases = SelectMultipleField(
         "Every school of a phase",
         choices=[SelectChoice(phase, PHASE_LABELS[phase]) for phase in PHASES],
@@ -306,7 +384,7 @@ class WindowsForm(FlaskForm):
             raise ValidationError(error.message) from None
 
 
-class AccountForm(FlaskForm):
+class AccountForm(SingleValueForm):
     email = StringField(
         "Email address",
         widget=GovTextInput(),
@@ -333,7 +411,7 @@ class AccountForm(FlaskForm):
         invalid_choice_message="Select what the person can see and do",
         validators=[InputRequired("Select what the person can see and do")],
     )
-    school_id = SelectField(
+    school_id = SchoolIdField(
         "School (for school staff)",
         coerce=lambda value: int(value) if value not in (None, "") else None,
         widget=GovSelect(),
@@ -358,6 +436,8 @@ class AccountForm(FlaskForm):
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
     def validate_school_id(self, field):
+        if field.process_errors:
+            raise StopValidation()
         if self.role.data == "school" and field.data is None:
             raise ValidationError("Select the person’s school")
 

@@ -1,4 +1,4 @@
-"""The create-user and set-password commands."""
+"""The create-user, set-password and set-active commands."""
 
 import json
 
@@ -260,3 +260,120 @@ def test_set_password_rejects_weak_password(app, runner, make_user):
     assert result.exit_code == 1
     assert "Password must not contain the email address" in result.output
     assert stored_users(app)[0].password_hash == before
+
+
+def stored_user(app, email: str) -> User:
+    with app.app_context():
+        return get_db().scalar(select(User).where(User.email == email))
+
+
+def test_set_active_reactivates_account(app, runner, make_user):
+    make_user("person@school.example", is_active=False)
+
+    result = runner.invoke(args=["set-active", "--email", "Person@School.example"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output == "person@school.example reactivated\n"
+    assert stored_user(app, "person@school.example").is_active is True
+    event = audit_events(app)[-1]
+    assert event.action == "user.reactivated"
+    assert json.loads(event.detail_json) == {
+        "email": "person@school.example",
+        "is_active": [False, True],
+        "via": "cli",
+    }
+
+
+def test_set_inactive_ends_sessions(app, runner, make_user):
+    make_user("person@school.example")
+    before = stored_user(app, "person@school.example").session_version
+
+    result = runner.invoke(
+        args=["set-active", "--email", "person@school.example", "--inactive"]
+    )
+
+    assert result.exit_code == 0, result.output
+    user = stored_user(app, "person@school.example")
+    assert user.is_active is False
+    assert user.session_version == before + 1
+    assert audit_events(app)[-1].action == "user.deactivated"
+
+
+def test_set_active_unchanged_says_so(app, runner, make_user):
+    make_user("person@school.example")
+    events_before = len(audit_events(app))
+
+    result = runner.invoke(args=["set-active", "--email", "person@school.example"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output == "person@school.example is already active\n"
+    assert len(audit_events(app)) == events_before
+
+
+def test_set_inactive_keeps_last_admin(app, runner, make_user):
+    make_user("admin@school.example", role="admin")
+    make_user("other@school.example", role="admin", is_active=False)
+
+    result = runner.invoke(
+        args=["set-active", "--email", "admin@school.example", "--inactive"]
+    )
+
+    assert result.exit_code == 1
+    assert "admin@school.example is the only active administrator" in result.output
+    assert stored_user(app, "admin@school.example").is_active is True
+
+
+def test_set_active_rejects_unknown_email(runner):
+    result = runner.invoke(args=["set-active", "--email", "nobody@school.example"])
+
+    assert result.exit_code == 1
+    assert "No user has the email address nobody@school.example" in result.output
+
+
+def test_set_password_on_deactivated_account_says_so(app, runner, make_user):
+    make_user("person@school.example", is_active=False)
+
+    result = runner.invoke(
+        args=["set-password", "--email", "person@school.example", "--password-stdin"],
+        input="another long password\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "The account stays deactivated" in result.output
+    assert (
+        "flask --app survey_app set-active --email person@school.example"
+        in result.output
+    )
+    assert stored_user(app, "person@school.example").is_active is False
+
+
+@pytest.mark.parametrize(
+    ("email", "name", "message"),
+    [
+        (
+            "lead\u200b@school.example",
+            "Ada Lead",
+            "Email address contains a hidden formatting character (U+200B",
+        ),
+        ("lead@school.example", "Ada\u202e Lead", "Name contains a hidden formatting"),
+        ("lead@school.example", "Ada\x81", "Name contains a hidden control character"),
+    ],
+)
+def test_create_user_rejects_hidden_characters(app, runner, email, name, message):
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            email,
+            "--name",
+            name,
+            "--role",
+            "borough",
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+    )
+
+    assert result.exit_code == 1
+    assert message in result.output
+    assert stored_users(app) == []

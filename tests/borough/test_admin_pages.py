@@ -1,12 +1,15 @@
 """The administration pages: schools, survey windows, accounts and the audit log."""
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pytest
-from auth.pages import PASSWORD, check_page, csrf_token, sign_in, text_of
+from auth.pages import PASSWORD, add_user, check_page, csrf_token, sign_in, text_of
 from sqlalchemy import select
 
+from survey_app.admin import AdminError, set_account_active
 from survey_app.calendar import academic_year_bounds, academic_year_for, london_today
 from survey_app.db import get_db
 from survey_app.models import AuditEvent, School, SchoolRoll, SurveyWindow, User
@@ -164,6 +167,21 @@ def test_admin_creates_school_with_rolls(app, administrator):
             "Number of staff ‘thirty’ is not a whole number: enter it in digits",
         ),
         ({"roll_staff": "0"}, "Number on roll 0 is not valid: enter a number between"),
+        ({"roll_staff": "1_000"}, "Number of staff ‘1_000’ is not a whole number"),
+        ({"roll_staff": "١٢٠"}, "Number of staff ‘١٢٠’ is not a whole number"),
+        ({"roll_staff": "+5"}, "Number of staff ‘+5’ is not a whole number"),
+        (
+            {"roll_staff": "9" * 400},
+            "Number on roll 9999999999999999999… is not valid: enter a number",
+        ),
+        (
+            {"roll_staff": "9" * 15},
+            "Number on roll 999,999,999,999,999 is not valid: enter a number",
+        ),
+        ({"urn": "١٢٣٤٥٦"}, "URN ‘١٢٣٤٥٦’ is not valid: enter 6 digits"),
+        ({"name": "Oak\u200bTree"}, "School name contains a hidden formatting"),
+        ({"name": "Oak \u202eTree"}, "School name contains a hidden formatting"),
+        ({"name": "Oak\x81Tree"}, "School name contains a hidden control character"),
         (
             {"roll_pupil_secondary": "300"},
             "A primary school does not survey this group: leave it empty, not 300",
@@ -362,8 +380,21 @@ def test_typed_password_account(app, administrator):
             "An account with the email address school@staff.example exists",
         ),
         ({"display_name": "  "}, "Enter the person’s name"),
+        ({"display_name": "Mo\u200bMeadow"}, "Full name contains a hidden formatting"),
+        ({"display_name": "Mo\x81"}, "Full name contains a hidden control character"),
+        (
+            {"email": "lead\u202e@meadow.example"},
+            "Email address contains a hidden formatting character (U+202E",
+        ),
         ({"role": ""}, "Select what the person can see and do"),
         ({"school_id": ""}, "Select the person’s school"),
+        (
+            {"school_id": "abc"},
+            "School ‘abc’ is not one of the listed schools: choose the person’s",
+        ),
+        ({"school_id": "9" * 25}, "School ‘9999999999999999999…’ is not one of"),
+        ({"school_id": "٣"}, "School ‘٣’ is not one of the listed schools"),
+        ({"school_id": "999"}, "School 999 does not exist: choose the person’s"),
         ({"password_choice": "type"}, "Enter a password, or choose to have one made"),
         (
             {"password_choice": "type", "password": "short"},
@@ -660,6 +691,145 @@ def test_schools_list_shows_dash_for_missing_urn(app, administrator):
     assert "None" not in page.text("#schools-table")
 
 
+def test_school_without_urn_edited_without_one(app, administrator):
+    with app.app_context():
+        db = get_db()
+        brook = School(name="Brook Nursery School", phase="special")
+        db.add(brook)
+        db.commit()
+        brook_id = brook.school_id
+
+    response = post_form(
+        administrator,
+        edit_path(brook_id),
+        school_form(name="Brook Special School", urn="", phase="special"),
+    )
+
+    assert response.status_code == 303
+    with app.app_context():
+        school = get_db().get(School, brook_id)
+        assert school.name == "Brook Special School"
+        assert school.urn is None
+
+
+def test_urn_cannot_be_removed(app, administrator):
+    response = post_form(administrator, edit_path(HILLTOP), school_form(urn=""))
+
+    assert errors_of(response) == ["Enter the school’s URN, like 100123"]
+    with app.app_context():
+        assert get_db().get(School, HILLTOP).urn == "100001"
+
+
+def test_new_school_needs_urn(app, administrator):
+    response = post_form(administrator, "/admin/schools/new", {**SCHOOL, "urn": ""})
+
+    assert errors_of(response) == ["Enter the school’s URN, like 100123"]
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "label"),
+    [
+        ("/admin/schools/new", "name", "School name"),
+        ("/admin/schools/new", "roll_staff", "Staff (optional)"),
+        ("/admin/accounts/new", "role", "What can they see and do?"),
+        ("/admin/accounts/new", "school_id", "School (for school staff)"),
+    ],
+)
+def test_repeated_field_rejected(app, administrator, path, field, label):
+    data = {**SCHOOL, **ACCOUNT} if "accounts" in path else dict(SCHOOL)
+    values = {**data, field: [data[field], data[field]]}
+
+    errors = errors_of(post_form(administrator, path, values))
+
+    assert errors == [
+        f"{label} was sent 2 times in one form, so nothing was saved: fill in "
+        "this page and send it once"
+    ]
+    assert audit_events(app, "school.created") == []
+    assert audit_events(app, "user.created") == []
+
+
+def test_repeated_urn_on_edit_rejected(app, administrator):
+    response = post_form(
+        administrator, edit_path(HILLTOP), school_form(urn=["100001", "123456"])
+    )
+
+    assert errors_of(response) == [
+        "Unique reference number (URN) was sent 2 times in one form, so nothing "
+        "was saved: fill in this page and send it once"
+    ]
+
+
+def test_concurrent_urn_change_one_wins(app, administrator):
+    clients = [administrator, app.test_client()]
+    add_user(app, "second@staff.example", "admin", None)
+    assert sign_in(clients[1], "second@staff.example", PASSWORD).status_code == 302
+    edits = [
+        (HILLTOP, school_form(urn="654321")),
+        (
+            RIVERSIDE,
+            school_form(name="Riverside Academy", urn="654321", phase="secondary"),
+        ),
+    ]
+    posts = [
+        (
+            client,
+            edit_path(school_id),
+            {"csrf_token": csrf_token(client, edit_path(school_id)), **data},
+        )
+        for client, (school_id, data) in zip(clients, edits, strict=True)
+    ]
+    barrier = threading.Barrier(len(posts))
+
+    def send(client, path, data):
+        barrier.wait()
+        return client.post(path, data=data)
+
+    with ThreadPoolExecutor(len(posts)) as pool:
+        responses = list(pool.map(lambda post: send(*post), posts))
+
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [200, 303]
+    rejected = next(response for response in responses if response.status_code == 200)
+    [error] = errors_of(rejected)
+    assert error.startswith("URN 654321 already belongs to ")
+    with app.app_context():
+        owners = get_db().scalars(select(School.name).where(School.urn == "654321"))
+        assert len(list(owners)) == 1
+
+
+def test_concurrent_same_name_one_wins(app, administrator):
+    clients = [administrator, app.test_client()]
+    add_user(app, "second@staff.example", "admin", None)
+    assert sign_in(clients[1], "second@staff.example", PASSWORD).status_code == 302
+    posts = [
+        (
+            client,
+            {
+                **SCHOOL,
+                "urn": urn,
+                "csrf_token": csrf_token(client, "/admin/schools/new"),
+            },
+        )
+        for client, urn in zip(clients, ("123456", "123457"), strict=True)
+    ]
+    barrier = threading.Barrier(len(posts))
+
+    def send(client, data):
+        barrier.wait()
+        return client.post("/admin/schools/new", data=data)
+
+    with ThreadPoolExecutor(len(posts)) as pool:
+        responses = list(pool.map(lambda post: send(*post), posts))
+
+    assert sorted(response.status_code for response in responses) == [200, 303]
+    with app.app_context():
+        names = get_db().scalars(
+            select(School.name).where(School.name == "Oak Tree Primary")
+        )
+        assert len(list(names)) == 1
+
+
 # Deactivating accounts and resetting passwords
 
 
@@ -723,6 +893,70 @@ def test_admin_cannot_deactivate_self(app, administrator):
     assert stored_account(app, user_id).is_active is True
     assert audit_events(app, "user.deactivated") == []
     assert administrator.get("/admin").status_code == 200
+
+
+def second_admin(app):
+    """Sign in a second administrator; return its client and user id."""
+    user_id = add_user(app, "second@staff.example", "admin", None)
+    client = app.test_client()
+    assert sign_in(client, "second@staff.example", PASSWORD).status_code == 302
+    return client, user_id
+
+
+def active_admins(app) -> list[str]:
+    with app.app_context():
+        return list(
+            get_db().scalars(
+                select(User.email).where(User.role == "admin", User.is_active)
+            )
+        )
+
+
+def test_last_other_admin_kept_active(app, administrator):
+    second, second_id = second_admin(app)
+    first_id = account_id(app, "admin@staff.example")
+    # The second administrator's request has read its own account, then the
+    # first administrator's deactivation of it commits.
+    with app.test_request_context():
+        db = get_db()
+        acting = db.get(User, second_id)
+        target = db.get(User, first_id)
+        with app.app_context():
+            other = get_db()
+            other.get(User, second_id).is_active = False
+            other.commit()
+
+        with pytest.raises(AdminError) as raised:
+            set_account_active(db, acting, target, active=False)
+        db.rollback()
+
+    assert raised.value.message.startswith(
+        "admin@staff.example is the only active administrator"
+    )
+    assert active_admins(app) == ["admin@staff.example"]
+
+
+def test_admins_deactivating_each_other_leave_one(app, administrator):
+    second, second_id = second_admin(app)
+    first_id = account_id(app, "admin@staff.example")
+    requests = [
+        (administrator, second_id, csrf_token(administrator, "/admin/accounts")),
+        (second, first_id, csrf_token(second, "/admin/accounts")),
+    ]
+    barrier = threading.Barrier(len(requests))
+
+    def deactivate(client, user_id, token):
+        barrier.wait()
+        return client.post(
+            f"/admin/accounts/{user_id}/deactivate", data={"csrf_token": token}
+        ).status_code
+
+    with ThreadPoolExecutor(len(requests)) as pool:
+        statuses = list(pool.map(lambda args: deactivate(*args), requests))
+
+    assert len(active_admins(app)) == 1, statuses
+    assert len(audit_events(app, "user.deactivated")) == 1, statuses
+    assert all(status < 500 for status in statuses), statuses
 
 
 def test_reset_password_shown_once(app, administrator, sign_in_as):
