@@ -405,10 +405,12 @@ def test_export_writes_titles_not_codes(officer):
     [
         ("year=1999/00", "There are no borough results for ‘1999/00’"),
         ("phase=nursery", "‘nursery’ is not a phase, so this page shows all schools"),
+        ("group=nonsense", "results for the group ‘nonsense’, so this page shows"),
     ],
 )
-def test_export_with_bad_filter_names_it(officer, query, message):
-    response = officer.get(f"/borough/export/scores.csv?{query}")
+@pytest.mark.parametrize("table", ["scores", "schools"])
+def test_export_with_bad_filter_names_it(officer, table, query, message):
+    response = officer.get(f"/borough/export/{table}.csv?{query}")
 
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/borough?")
