@@ -64,10 +64,10 @@ class WindowStatus(enum.StrEnum):
 def school_name_key(name: str) -> str:
     """Return the form of a school name that two schools must not share.
 
-    Case and white space are ignored, so "Oak Tree Primary" and
-    "oak  treeprimary" are the same name.
+    Case, white space and the zero-width joiners are ignored, so "Oak Tree
+    Primary" and "oak  treeprimary" are the same name.
     """
-    return "".join(name.split()).casefold()
+    return "".join(name.split()).replace("\u200c", "").replace("\u200d", "").casefold()
 
 
 def create_school(

@@ -1,22 +1,21 @@
 """A validator for text that staff type: no invisible control or format characters.
 
-Tab, line feed and carriage return are text. Every other character of the
-Unicode categories Cc (the C0 and C1 control characters and DEL) and Cf
-(format characters such as U+200B ZERO WIDTH SPACE and U+202E RIGHT-TO-LEFT
+Tab, line feed and carriage return are text, and so are U+200C ZERO WIDTH
+NON-JOINER and U+200D ZERO WIDTH JOINER, which Persian and several Indic
+scripts need to spell names. Every other character of the Unicode
+categories Cc (the C0 and C1 control characters and DEL) and Cf (format
+characters such as U+200B ZERO WIDTH SPACE and U+202E RIGHT-TO-LEFT
 OVERRIDE) is rejected. Such a character cannot be seen, so two names that
 look the same could differ by one, a direction override makes a name read
 backwards, and a control character breaks pages, reports, exports and the
 tools that read the store (SQLite's length() stops at a NUL).
-
-NOTE: Cf includes U+200C and U+200D, the joiners that some Persian and Indic
-spellings and emoji sequences use, so such text is rejected too.
 """
 
 import unicodedata
 
 from wtforms.validators import ValidationError
 
-ALLOWED_CONTROLS = frozenset("\t\n\r")
+ALLOWED_CONTROLS = frozenset("\t\n\r\u200c\u200d")
 HIDDEN_CATEGORIES = frozenset({"Cc", "Cf"})
 
 

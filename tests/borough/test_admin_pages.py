@@ -149,6 +149,25 @@ def test_admin_creates_school_with_rolls(app, administrator):
     assert "Oak Tree Primary" in listing.texts("#schools-table th")
 
 
+def test_school_name_keeps_zero_width_joiners(app, administrator):
+    # Persian spells many words with U+200C ZERO WIDTH NON-JOINER.
+    name = "دبستان می\u200cخواهم"
+    school = {**SCHOOL, "name": name}
+
+    created = post_form(administrator, "/admin/schools/new", school)
+    repeated = post_form(
+        administrator,
+        "/admin/schools/new",
+        {**school, "name": name.replace("\u200c", ""), "urn": "123457"},
+    )
+
+    assert created.status_code == 303
+    with app.app_context():
+        stored = get_db().scalar(select(School.name).where(School.urn == "123456"))
+    assert stored == name
+    assert any("already named" in error for error in errors_of(repeated))
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
