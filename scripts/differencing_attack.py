@@ -282,6 +282,9 @@ def _add_response_counts(connection, system, threshold) -> None:
 
 
 def _add_borough(connection, system, phases, threshold) -> None:
+    # TODO: add the borough changes' scores on compared questions, the
+    # response rates over schools with a known roll, and the no-responses
+    # flag of borough_school_responses as relations too.
     schools_by_phase: dict = defaultdict(set)
     for school_id, phase in phases.items():
         schools_by_phase[phase].add(school_id)
