@@ -39,7 +39,9 @@ def add_later_responses(var_dir: Path) -> None:
 def build_clean(published_once: Path, var_dir: Path) -> Path:
     """Publish the first and later responses in a fresh warehouse; return the file."""
     var_dir.mkdir(parents=True)
-    shutil.copy2(published_once / "imhars.sqlite", var_dir / "imhars.sqlite")
+    # The store and its access codes file, which the load reads too.
+    for name in ("imhars.sqlite", "imhars-codes.sqlite"):
+        shutil.copy2(published_once / name, var_dir / name)
     add_later_responses(var_dir)
     check_published(run_pipeline(var_dir))
     return published_path(var_dir)
