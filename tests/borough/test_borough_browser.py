@@ -107,7 +107,8 @@ def test_heat_map_fits_desktop_width(
     heat_cell = page.locator("#heat-map tr[data-school='1'] td[data-component='C1']")
 
     assert scroll_width <= client_width
-    assert heat_cell.locator(".app-heat__detail").is_visible()
+    assert heat_cell.locator(".app-heat__detail").first.is_visible()
+    assert heat_cell.locator(".app-heat__detail").last.is_visible()
     assert "n = 12" in heat_cell.inner_text().replace("\xa0", " ")
 
 
