@@ -88,9 +88,13 @@ def test_lead_completes_submits_and_revises(browser, live_server, users, axe):
     expect(page.locator(".govuk-task-list__status").first).to_have_text("Completed")
 
     for link in page.locator(".govuk-task-list__link").all()[1:]:
+        title = link.inner_text().strip()
         link.click()
+        # rate_component reads the fieldsets at once, so the page must be open.
+        expect(page.locator("h1")).to_have_text(title)
         rate_component(page, "Emerging")
         page.get_by_role("button", name="Save").click()
+        expect(page.locator("h1")).to_have_text("Self-review 2024/25")
         expect(page.locator(".govuk-notification-banner")).to_be_visible()
 
     page.get_by_role("button", name="Submit the self-review").click()
