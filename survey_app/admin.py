@@ -534,7 +534,7 @@ def create_account(
         password_hash=hash_password(password),
         role=role,
         school_id=school_id,
-        # The administrator knows this password, so the person chooses their
+        # The administrator chose this password, so the person chooses their
         # own at first sign-in.
         must_change_password=True,
     )

@@ -60,7 +60,7 @@ def account_key() -> str:
 def limit_password_change(view):
     """Apply the sign-in limit to POSTs of view, per account and per client.
 
-    Changing a password asks for the current one, so without a limit a
+    Changing a password requires the current one, so without a limit a
     stolen session could be used to guess it.
     """
     per_account = limiter.limit(

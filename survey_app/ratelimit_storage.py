@@ -5,7 +5,7 @@ with several gunicorn workers each worker would allow the whole limit. This
 storage keeps them in ratelimits.sqlite in the app's VAR_DIR instead. The
 file is found through current_app on every call, because one Limiter serves
 every app made in a process (the test suite makes many). Keys are stored as
-SHA-256 digests, so the file holds no client address or email, and rows are
+SHA-256 digests, so the file contains no client address or email, and rows are
 deleted once their window has passed.
 """
 
@@ -44,23 +44,24 @@ class VarDirStorage(Storage):
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()
+        digest = _digest(key)
         with _Counters() as connection:
             connection.execute("begin immediate")
             connection.execute("delete from counters where expires_at <= ?", (now,))
             row = connection.execute(
-                "select count from counters where key_digest = ?", (_digest(key),)
+                "select count from counters where key_digest = ?", (digest,)
             ).fetchone()
             if row is None:
                 count = amount
                 connection.execute(
                     "insert into counters values (?, ?, ?)",
-                    (_digest(key), count, now + expiry),
+                    (digest, count, now + expiry),
                 )
             else:
                 count = row[0] + amount
                 connection.execute(
                     "update counters set count = ? where key_digest = ?",
-                    (count, _digest(key)),
+                    (count, digest),
                 )
             connection.execute("commit")
         return count

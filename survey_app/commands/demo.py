@@ -102,7 +102,7 @@ def demo_info_command() -> None:
         click.echo(codes_path.read_text(encoding="utf-8").rstrip())
 
 
-# What a demo sign-in without a school sees, by role.
+# The schools and pages a demo sign-in without a school can open, by role.
 ROLE_SCOPES = {
     "borough": "every school (borough officer)",
     "admin": "every school and the administration pages",

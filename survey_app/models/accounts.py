@@ -42,7 +42,7 @@ class User(Base):
         Boolean, default=False, server_default=false()
     )
     # Copied into each signed-in session. Signing out or changing the password
-    # adds one, which ends every session that holds the old number.
+    # adds one, which ends every session that contains the old number.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 

@@ -358,7 +358,7 @@ def test_generated_password_shown_once_and_works(app, administrator):
     assert user.must_change_password is True
     new_client = app.test_client()
     assert sign_in(new_client, "lead@meadow.example", password).status_code == 302
-    # The administrator knows this password, so the new user must replace it.
+    # The administrator chose this password, so the new user must replace it.
     assert new_client.get("/results").headers["Location"] == "/account/password"
     listing = check_page(administrator.get("/admin/accounts"))
     assert password not in listing.html
