@@ -29,3 +29,23 @@
             / (384.0 * power({{ degrees_of_freedom }}, 3))
     end
 {%- endmacro %}
+
+{#
+    The sample standard deviation of scores from their count and their exact
+    sums in billionths of a point: sqrt((n x sum(x^2) - sum(x)^2) /
+    (n (n - 1))). The numerator is an exact HUGEINT (DuckDB raises an error
+    rather than overflow), so nothing cancels in floating point. Null below
+    2 scores.
+#}
+{% macro score_sd_from_sums(n, sum_nanos, sum_squared_nanos) -%}
+    case
+        when {{ n }} >= 2
+            then sqrt(
+                (
+                    {{ n }}::hugeint * {{ sum_squared_nanos }}::hugeint
+                    - {{ sum_nanos }}::hugeint * {{ sum_nanos }}::hugeint
+                )::double
+                / ({{ n }} * ({{ n }} - 1))
+            ) / 1e9
+    end
+{%- endmacro %}

@@ -2,22 +2,25 @@
     Indicator figures per school x year x group x key stage x unit, for every
     practice and every component, before suppression.
 
-    TODO: at 1,000,000 responses the rows per respondent and unit (about 94
-    million) and the second pass's join back to them outgrow 12 GB; one
-    exact pass of sums and sums of squares would not need the join.
-
     Each respondent counts once in key stage 'all' and, for pupils, once in
     their own key stage. The cell's score is the mean of respondents' mean
-    scores with a 95% t interval. Respondents' scores are summed as DECIMAL
-    and the variance is taken in two passes, around the exact mean, so the
-    figures do not depend on the order DuckDB's threads add rows in.
+    scores with a 95% t interval.
+
+    The figures come from one pass over the respondents' rows: the count,
+    the sum and the sum of squares of their scores, each score taken in
+    whole billionths of a point (score_nanos), so that the sums are exact
+    integers. Exact sums do not depend on the order DuckDB's threads add
+    rows in, the variance n x sum(x^2) - sum(x)^2 has no rounding to
+    cancel, and the sums of the key stages add up to key stage 'all' and,
+    in the borough models, of schools to the borough, without going back
+    to the respondents. Rounding a score to a billionth moves a published
+    figure, rounded to 4 decimal places, by far less than its last place.
 #}
 
 {%- set cell_columns = [
     'school_id',
     'academic_year',
     'stakeholder_group',
-    'key_stage',
     'unit_type',
     'unit_id',
     'component_id',
@@ -60,44 +63,44 @@ respondent_units as (
 
 ),
 
-respondent_cells as (
-
-    select
-        * exclude (key_stage),
-        'all' as key_stage
-
-    from respondent_units
-
-    union all by name
-
-    select *
-    from respondent_units
-    where key_stage is not null
-
-),
-
-respondent_cells_counted as (
-
-    select
-        *,
-
-        not is_excluded and n_scored_answers > 0 as is_respondent,
-        is_excluded and n_scored_answers > 0 as is_excluded_respondent,
-        mean_score::decimal(18, 12) as exact_mean_score
-
-    from respondent_cells
-
-),
-
-cells_first_pass as (
+respondent_units_counted as (
 
     select
         {{ cell_columns | join(', ') }},
+        key_stage,
+
+        n_answers,
+        n_scored_answers,
+        n_positive_answers,
+        n_dont_know_answers,
+        is_excluded,
+
+        not is_excluded and n_scored_answers > 0 as is_respondent,
+        is_excluded and n_scored_answers > 0 as is_excluded_respondent,
+        round(mean_score * 1e9)::bigint as score_nanos
+
+    from respondent_units
+
+),
+
+{# Key stage is null for the groups other than pupils. #}
+key_stage_sums as (
+
+    select
+        {{ cell_columns | join(', ') }},
+        key_stage,
 
         count(*) filter (where is_respondent) as n_respondents,
         count(*) filter (where is_excluded_respondent) as n_excluded,
 
-        sum(exact_mean_score) filter (where is_respondent) as sum_score,
+        coalesce(sum(score_nanos::hugeint) filter (where is_respondent), 0)
+            as sum_score_nanos,
+        coalesce(
+            sum(score_nanos::hugeint * score_nanos) filter (
+                where is_respondent
+            ),
+            0
+        ) as sum_squared_score_nanos,
 
         sum(n_answers) filter (where not is_excluded) as n_answers,
         sum(n_scored_answers) filter (where not is_excluded)
@@ -107,75 +110,64 @@ cells_first_pass as (
         sum(n_dont_know_answers) filter (where not is_excluded)
             as n_dont_know_answers
 
-    from respondent_cells_counted
+    from respondent_units_counted
+    group by all
+
+),
+
+cell_sums as (
+
+    select
+        {{ cell_columns | join(', ') }},
+        'all' as key_stage,
+
+        sum(n_respondents) as n_respondents,
+        sum(n_excluded) as n_excluded,
+        sum(sum_score_nanos) as sum_score_nanos,
+        sum(sum_squared_score_nanos) as sum_squared_score_nanos,
+        sum(n_answers) as n_answers,
+        sum(n_scored_answers) as n_scored_answers,
+        sum(n_positive_answers) as n_positive_answers,
+        sum(n_dont_know_answers) as n_dont_know_answers
+
+    from key_stage_sums
     group by {{ cell_columns | join(', ') }}
 
-),
+    union all by name
 
-cells_with_mean as (
-
-    select
-        *,
-        sum_score::double / nullif(n_respondents, 0) as score
-
-    from cells_first_pass
-
-),
-
-cells_second_pass as (
-
-    select
-        {% for column in cell_columns -%}
-            respondent_cells_counted.{{ column }},
-        {% endfor %}
-        sum(
-            power(
-                respondent_cells_counted.exact_mean_score::double
-                - cells_with_mean.score,
-                2
-            )::decimal(18, 12)
-        ) as sum_squared_deviations
-
-    from respondent_cells_counted
-
-    inner join cells_with_mean
-        on {% for column in cell_columns -%}
-            respondent_cells_counted.{{ column }}
-            = cells_with_mean.{{ column }}
-            {%- if not loop.last %} and {% endif %}
-        {% endfor %}
-
-    where respondent_cells_counted.is_respondent
-    group by all
+    select *
+    from key_stage_sums
+    where key_stage is not null
 
 ),
 
 cells_aggregated as (
 
     select
-        cells_with_mean.* exclude (sum_score),
+        {{ cell_columns | join(', ') }},
+        key_stage,
 
-        case
-            when cells_with_mean.n_respondents >= 2
-                then sqrt(
-                    cells_second_pass.sum_squared_deviations::double
-                    / (cells_with_mean.n_respondents - 1)
-                )
-        end as score_sd,
+        n_respondents::bigint as n_respondents,
+        n_excluded::bigint as n_excluded,
+        n_answers::bigint as n_answers,
+        n_scored_answers::bigint as n_scored_answers,
+        n_positive_answers::bigint as n_positive_answers,
+        n_dont_know_answers::bigint as n_dont_know_answers,
+        sum_score_nanos::hugeint as sum_score_nanos,
+        sum_squared_score_nanos::hugeint as sum_squared_score_nanos,
 
-        100.0 * cells_with_mean.n_positive_answers
-        / nullif(cells_with_mean.n_scored_answers, 0) as pct_positive,
+        sum_score_nanos::double / 1e9 / nullif(n_respondents, 0) as score,
 
-        100.0 * cells_with_mean.n_dont_know_answers
-        / nullif(cells_with_mean.n_answers, 0) as dont_know_rate
+        {{ score_sd_from_sums(
+            'n_respondents', 'sum_score_nanos', 'sum_squared_score_nanos'
+        ) }} as score_sd,
 
-    from cells_with_mean
+        100.0 * n_positive_answers / nullif(n_scored_answers, 0)
+            as pct_positive,
 
-    left join cells_second_pass
-        on {% for column in cell_columns -%}
-            cells_with_mean.{{ column }} = cells_second_pass.{{ column }}
-            {%- if not loop.last %} and {% endif %}
-        {% endfor %}
+        100.0 * n_dont_know_answers / nullif(n_answers, 0) as dont_know_rate
+
+    from cell_sums
 
 ),
 

@@ -1,11 +1,15 @@
 {#
     One row per year pair (academic_year and the year before) x included
-    respondent of either year x indicator: the respondent's mean score over
-    the questions the pair compares (int_borough_questions_compared), so
-    that both years' figures measure the same questions. The mean is
-    computed as in the school figures, from integer sums, so where every
-    question is compared it equals the respondent's published mean score.
-    A respondent with no scored answer to a compared question has no row.
+    respondent of either year x indicator that the pair compares in part:
+    the respondent's mean score over the questions the pair compares
+    (int_borough_questions_compared), so that both years' figures measure
+    the same questions. The mean is computed as in the school figures, from
+    integer sums. A respondent with no scored answer to a compared question
+    has no row.
+
+    Where the pair compares every question of an indicator, the compared
+    score is the respondent's year score, so int_borough_school_cells takes
+    the school's sums of those instead of going back to every answer.
 #}
 
 with
@@ -22,10 +26,42 @@ responses_flagged as (
 
 ),
 
-questions_compared as (
+questions_asked as (
 
     select * from {{ ref('int_borough_questions_compared') }}
-    where is_compared
+
+),
+
+indicators_compared_in_part as (
+
+    select distinct
+        academic_year,
+        stakeholder_group,
+        indicator_level,
+        indicator_id
+
+    from questions_asked
+    where not is_compared
+
+),
+
+questions_compared as (
+
+    select questions_asked.*
+
+    from questions_asked
+
+    inner join indicators_compared_in_part
+        on questions_asked.academic_year
+        = indicators_compared_in_part.academic_year
+        and questions_asked.stakeholder_group
+        = indicators_compared_in_part.stakeholder_group
+        and questions_asked.indicator_level
+        = indicators_compared_in_part.indicator_level
+        and questions_asked.indicator_id
+        = indicators_compared_in_part.indicator_id
+
+    where questions_asked.is_compared
 
 ),
 
