@@ -45,11 +45,9 @@
 
         select
             answers_aggregated.response_seq,
-            responses_flagged.response_id,
             {% for column in unit_columns -%}
                 answers_aggregated.{{ column }},
             {% endfor -%}
-            responses_flagged.window_id,
             responses_flagged.school_id,
             responses_flagged.academic_year,
             responses_flagged.stakeholder_group,

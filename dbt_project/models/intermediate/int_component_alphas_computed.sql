@@ -67,6 +67,22 @@ component_items as (
 
 ),
 
+{# Grouped by response alone, with the response's school and year joined
+   after, so that the large grouping keeps narrow keys. #}
+respondent_totals as (
+
+    select
+        response_seq,
+        component_id,
+
+        count(*) filter (where is_scored) as n_scored_items,
+        sum(answer_value) as total_value
+
+    from answers_scored
+    group by response_seq, component_id
+
+),
+
 respondent_components as (
 
     select
@@ -74,19 +90,16 @@ respondent_components as (
         responses_flagged.academic_year,
         responses_flagged.stakeholder_group,
         responses_flagged.bank_version,
-        answers_scored.component_id,
-        answers_scored.response_seq,
+        respondent_totals.component_id,
+        respondent_totals.response_seq,
         responses_flagged.is_excluded,
+        respondent_totals.n_scored_items,
+        respondent_totals.total_value
 
-        count(*) filter (where answers_scored.is_scored) as n_scored_items,
-        sum(answers_scored.answer_value) as total_value
-
-    from answers_scored
+    from respondent_totals
 
     inner join responses_flagged
-        on answers_scored.response_seq = responses_flagged.response_seq
-
-    group by all
+        on respondent_totals.response_seq = responses_flagged.response_seq
 
 ),
 
@@ -138,13 +151,15 @@ total_variances as (
 
 ),
 
+{# The answers of complete cases, found by the narrow key of response and
+   component, then given their school, year and group by response. #}
 item_variances as (
 
     select
-        complete_cases.school_id,
-        complete_cases.academic_year,
-        complete_cases.stakeholder_group,
-        complete_cases.component_id,
+        responses_flagged.school_id,
+        responses_flagged.academic_year,
+        responses_flagged.stakeholder_group,
+        answers_scored.component_id,
         answers_scored.question_id,
 
         count(*)::hugeint
@@ -154,11 +169,16 @@ item_variances as (
         * sum(answers_scored.answer_value)::hugeint
             as item_variance_numerator
 
-    from complete_cases
+    from answers_scored
 
-    inner join answers_scored
-        on complete_cases.response_seq = answers_scored.response_seq
-        and complete_cases.component_id = answers_scored.component_id
+    semi join (
+        select response_seq, component_id from complete_cases
+    ) as complete_case_keys
+        on answers_scored.response_seq = complete_case_keys.response_seq
+        and answers_scored.component_id = complete_case_keys.component_id
+
+    inner join responses_flagged
+        on answers_scored.response_seq = responses_flagged.response_seq
 
     group by 1, 2, 3, 4, 5
 
