@@ -7,11 +7,13 @@ import sys
 import time
 
 import duckdb
+import pyarrow as pa
 import pytest
 from sqlalchemy import delete, insert, update
 
+from pipeline import load as load_module
 from pipeline.load import LoadError, load_raw
-from survey_app.models import Answer, Response, School, SurveyWindow
+from survey_app.models import Answer, Response, School, SchoolRoll, SurveyWindow
 
 from .conftest import add_responses, create_survey, query_raw, raw_state
 
@@ -217,6 +219,120 @@ def test_load_keeps_watermark_when_newest_responses_deleted(settings, session, s
     assert new_seqs[0] > seqs[-1]
     assert after.new_responses == 1
     assert after.total_responses == 3
+
+
+def test_load_removes_deleted_and_adds_new_together(settings, session, survey):
+    seqs = add_responses(session, survey, 5)
+    load_raw(settings.database_url, settings.raw_path)
+    session.execute(delete(Response).where(Response.response_seq.in_(seqs[1:3])))
+    session.commit()
+    new_seqs = add_responses(session, survey, 3)
+
+    result = load_raw(settings.database_url, settings.raw_path)
+
+    assert result.deleted_responses == 2
+    assert result.new_responses == 3
+    assert result.total_responses == 6
+    loaded = query_raw(settings, "select response_seq from raw.responses order by 1")
+    assert [seq for (seq,) in loaded] == [seqs[0], *seqs[3:], *new_seqs]
+
+
+def test_load_compacts_only_after_deletions(settings, session, survey, monkeypatch):
+    compacted = []
+    compact = load_module._compact
+
+    def record_compact(raw_path):
+        compacted.append(raw_path)
+        compact(raw_path)
+
+    monkeypatch.setattr(load_module, "_compact", record_compact)
+    seqs = add_responses(session, survey, 4)
+    load_raw(settings.database_url, settings.raw_path)
+    add_responses(session, survey, 2)
+    load_raw(settings.database_url, settings.raw_path)
+    assert compacted == []
+
+    session.execute(delete(Response).where(Response.response_seq == seqs[0]))
+    session.commit()
+    result = load_raw(settings.database_url, settings.raw_path)
+
+    assert result.deleted_responses == 1
+    assert compacted == [settings.raw_path]
+
+
+def _raw_rows(raw_path, sql: str) -> list[tuple]:
+    with duckdb.connect(":memory:") as connection:
+        connection.execute(f"attach '{raw_path}' as raw_store (read_only)")
+        connection.execute("use raw_store")
+        return connection.execute(sql).fetchall()
+
+
+def test_load_in_batches_equals_one_batch(
+    settings, session, survey, tmp_path, monkeypatch
+):
+    add_responses(session, survey, 7)
+    whole_path = tmp_path / "whole" / "raw.duckdb"
+    load_raw(settings.database_url, whole_path)
+    batches = []
+    insert = load_module._insert
+
+    def record_batches(table, reader):
+        for batch in reader:
+            batches.append(table)
+            yield batch
+
+    def count_batches(warehouse, table, incoming):
+        if isinstance(incoming, pa.RecordBatchReader):
+            incoming = pa.RecordBatchReader.from_batches(
+                incoming.schema, record_batches(table, incoming)
+            )
+        return insert(warehouse, table, incoming)
+
+    monkeypatch.setattr(load_module, "_insert", count_batches)
+    monkeypatch.setattr(load_module, "STREAM_BATCH_ROWS", 2)
+    batched_path = tmp_path / "batched" / "raw.duckdb"
+
+    result = load_raw(settings.database_url, batched_path)
+
+    assert result.new_responses == 7
+    assert result.new_answers == 7 * 21
+    # 7 responses in batches of 2 rows, and 147 answers in batches of 2.
+    assert batches.count("responses") == 4
+    assert batches.count("answers") == 74
+    for table in ("responses", "answers"):
+        sql = f"select * from raw.{table} order by all"
+        assert _raw_rows(batched_path, sql) == _raw_rows(whole_path, sql)
+    watermark = "select last_response_seq from raw.load_state"
+    assert _raw_rows(batched_path, watermark) == _raw_rows(whole_path, watermark)
+
+
+def test_load_replaces_only_changed_tables(settings, session, survey, monkeypatch):
+    replaced = []
+    replace_changed_tables = load_module._replace_changed_tables
+
+    def record_replaced(warehouse, incoming):
+        tables = replace_changed_tables(warehouse, incoming)
+        replaced.append(tables)
+        return tables
+
+    monkeypatch.setattr(load_module, "_replace_changed_tables", record_replaced)
+    load_raw(settings.database_url, settings.raw_path)
+    # Nothing changed, and the comparison takes the null schools.urn as equal.
+    load_raw(settings.database_url, settings.raw_path)
+    session.execute(update(School).values(name="Brook Primary Academy"))
+    session.execute(delete(SchoolRoll))
+    session.commit()
+
+    load_raw(settings.database_url, settings.raw_path)
+
+    assert "schools" in replaced[0]
+    assert "self_reviews" not in replaced[0]
+    assert replaced[1] == []
+    assert replaced[2] == ["schools", "school_rolls"]
+    names = query_raw(settings, "select name from raw.schools")
+    assert names == [("Brook Primary Academy",)]
+    rolls = query_raw(settings, "select count(*) from raw.school_rolls")
+    assert rolls == [(0,)]
 
 
 def test_load_rejects_store_behind_watermark(settings, session, survey):
