@@ -165,6 +165,42 @@ def convert_result(
     )
 
 
+def merge_outcomes(slices: list[ExpectationOutcome]) -> ExpectationOutcome:
+    """Merge one expectation's outcomes on the slices of a DataFrame into one.
+
+    The merged outcome succeeds only when every slice did. Counts are summed
+    over the slices that report them, failing rows are kept in slice order
+    up to MAX_LISTED_ROWS, and each distinct error is kept once.
+    Raises ValueError when slices is empty.
+    """
+    if not slices:
+        raise ValueError("no slice outcomes to merge: validate at least one slice")
+    first = slices[0]
+    failed = [outcome for outcome in slices if not outcome.success]
+    observed = next(
+        (outcome.observed_value for outcome in failed if outcome.observed_value),
+        first.observed_value,
+    )
+    failing_rows = [row for outcome in slices for row in outcome.failing_rows]
+    errors = [error for outcome in slices for error in outcome.errors]
+    return ExpectationOutcome(
+        label=first.label,
+        description=first.description,
+        success=not failed,
+        element_count=_sum_counts(outcome.element_count for outcome in slices),
+        unexpected_count=_sum_counts(outcome.unexpected_count for outcome in slices),
+        observed_value=observed,
+        failing_rows=failing_rows[:MAX_LISTED_ROWS],
+        errors=list(dict.fromkeys(errors)),
+    )
+
+
+def _sum_counts(counts) -> int | None:
+    """Sum the counts that are known; return None when no slice reported one."""
+    known = [count for count in counts if count is not None]
+    return sum(known) if known else None
+
+
 def raised_exception_messages(exception_info) -> list[str]:
     """Return the messages of every exception GX recorded for one result.
 

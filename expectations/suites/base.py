@@ -13,6 +13,7 @@ from functools import cached_property
 import duckdb
 
 from .._gx import Column, gxe
+from ..results import describe_expectation
 
 # Suites run layer by layer, in this order.
 LAYERS = ("raw", "marts")
@@ -33,6 +34,11 @@ class Suite:
     The DataFrame is either `columns` of `table`, or the result of `query`
     when a check needs a join (for example answers with their question's scale).
     `row_key` lists the columns that name a failing row in messages.
+    A suite with `partition_by` is read and validated in slices, each containing
+    every row of a range of that column's values, so its memory stays bounded
+    however large the table grows. Only expectations whose verdict on the whole
+    DataFrame follows from their verdicts on such slices are allowed there:
+    see `build_expectations`.
     """
 
     name: str
@@ -42,6 +48,7 @@ class Suite:
     columns: tuple[str, ...] = ()
     query: str | None = None
     description: str = ""
+    partition_by: str | None = None
 
     def __post_init__(self):
         parts = self.name.split(".")
@@ -54,6 +61,35 @@ class Suite:
             raise ValueError(f"suite {self.name!r} needs either a table or a query")
         if self.table is not None and not self.columns:
             raise ValueError(f"suite {self.name!r} reads a table: list its columns")
+        if (
+            self.partition_by is not None
+            and self.table is not None
+            and self.partition_by not in self.columns
+        ):
+            raise ValueError(
+                f"suite {self.name!r} is partitioned by {self.partition_by!r}:"
+                " add it to the columns it reads"
+            )
+
+    def build_expectations(self, facts: "WarehouseFacts") -> list[Expectation]:
+        """Build the suite's expectations and check that slicing keeps their meaning.
+
+        Raises ValueError, naming the suite and the expectation, when the
+        suite has `partition_by` and an expectation would give another
+        verdict on slices than on the whole DataFrame.
+        """
+        expectations = self.build(facts)
+        if self.partition_by is None:
+            return expectations
+        for expectation in expectations:
+            reason = _slice_unsafe_reason(expectation, self.partition_by)
+            if reason is not None:
+                raise ValueError(
+                    f"suite {self.name!r} is validated in slices of"
+                    f" {self.partition_by}, so it cannot contain"
+                    f" {describe_expectation(expectation)}: {reason}"
+                )
+        return expectations
 
     @property
     def layer(self) -> str:
@@ -62,6 +98,44 @@ class Suite:
     @property
     def severity(self) -> str:
         return self.name.rsplit(".", 1)[1]
+
+
+# Expectations that judge each row alone, so a DataFrame passes exactly when
+# every slice of it passes. Order-dependent ones such as
+# ExpectColumnValuesToBeIncreasing are left out, because a slice boundary
+# would hide a step between two slices.
+ROW_EXPECTATIONS = (
+    gxe.ExpectColumnValuesToNotBeNull,
+    gxe.ExpectColumnValuesToBeNull,
+    gxe.ExpectColumnValuesToBeBetween,
+    gxe.ExpectColumnValuesToBeInSet,
+    gxe.ExpectColumnValuesToNotBeInSet,
+    gxe.ExpectColumnValuesToMatchRegex,
+    gxe.ExpectColumnValuesToNotMatchRegex,
+    gxe.ExpectColumnValueLengthsToBeBetween,
+    gxe.ExpectColumnPairValuesAToBeGreaterThanB,
+    gxe.ExpectColumnPairValuesToBeEqual,
+    gxe.ExpectColumnPairValuesToBeInSet,
+    gxe.ExpectSelectColumnValuesToBeUniqueWithinRecord,
+    gxe.ExpectMulticolumnSumToEqual,
+)
+
+
+def _slice_unsafe_reason(expectation: Expectation, partition_by: str) -> str | None:
+    """Return why slices of partition_by would change the verdict, or None."""
+    if getattr(expectation, "mostly", 1) != 1:
+        return "its mostly threshold is a share of the whole table"
+    if isinstance(expectation, gxe.ExpectColumnValuesToBeUnique):
+        if expectation.column != partition_by:
+            return f"uniqueness across slices needs a key containing {partition_by}"
+        return None
+    if isinstance(expectation, gxe.ExpectCompoundColumnsToBeUnique):
+        if partition_by not in expectation.column_list:
+            return f"uniqueness across slices needs a key containing {partition_by}"
+        return None
+    if isinstance(expectation, ROW_EXPECTATIONS):
+        return None
+    return "it is not a check on each row alone"
 
 
 @dataclass
@@ -86,10 +160,12 @@ def suite(
     table: str | None = None,
     columns: Sequence[str] = (),
     query: str | None = None,
+    partition_by: str | None = None,
 ) -> Callable[[ExpectationBuilder], ExpectationBuilder]:
     """Register the decorated function as the expectation builder of a suite.
 
     The function's docstring becomes the suite's description in the report.
+    See Suite for partition_by.
     """
 
     def register(build: ExpectationBuilder) -> ExpectationBuilder:
@@ -102,6 +178,7 @@ def suite(
                 columns=tuple(columns),
                 query=query,
                 description=(build.__doc__ or "").strip(),
+                partition_by=partition_by,
             )
         )
         return build

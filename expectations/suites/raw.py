@@ -53,6 +53,7 @@ left join raw.scales as scales
     "raw.answers.critical",
     query=ANSWERS_QUERY,
     row_key=("response_seq", "question_id"),
+    partition_by="response_seq",
 )
 def answers(facts: WarehouseFacts) -> list[Expectation]:
     """Each answer is a value on its question's scale, or don't know."""
@@ -126,6 +127,11 @@ left join raw.survey_links as survey_links
 """
 
 
+# TODO: this suite is read whole, one row per response. Validating the raw
+# suites on 1,000,000 responses peaked at 1.3 GB RSS, set by this suite
+# (GX Core 1.24.1), which is under the 2 GB budget but grows with responses.
+# Slicing it by response_seq needs "Response ids are unique" checked another
+# way first, because uniqueness of response_id is a check on the whole table.
 @suite(
     "raw.responses.critical",
     query=RESPONSES_QUERY,
