@@ -9,9 +9,13 @@ writes down each relation that ties figures together:
   answers, don't-know and positive answers, excluded counts, responses);
 - a borough figure adds up its schools' 'all' figures, and the all-schools
   figure adds up the phases;
+- a borough response rate over the schools with a known roll, times that
+  roll, is their responses added up, and a school flagged with no responses
+  has none;
+- a borough change that compares every question repeats both years'
+  borough counts and scores;
 - the same figure published twice (next-step impacts and self-review
-  comparisons repeat school cells, borough changes repeat borough counts)
-  is one value;
+  comparisons repeat school cells) is one value;
 - within a row, score x respondents is the score sum, a rate x its base is
   a count, and a response rate x the number on roll is the response count;
 - a suppressed row's reason bounds its count: below_threshold means fewer
@@ -282,9 +286,6 @@ def _add_response_counts(connection, system, threshold) -> None:
 
 
 def _add_borough(connection, system, phases, threshold) -> None:
-    # TODO: add the borough changes' scores on compared questions, the
-    # response rates over schools with a known roll, and the no-responses
-    # flag of borough_school_responses as relations too.
     schools_by_phase: dict = defaultdict(set)
     for school_id, phase in phases.items():
         schools_by_phase[phase].add(school_id)
@@ -351,6 +352,7 @@ def _add_borough(connection, system, phases, threshold) -> None:
         quantity, cell = variable
         if quantity == "responses" and cell[0] == "count" and cell[4] == "all":
             count_cells[(cell[2], cell[3])].append(cell)
+    schools_with_roll = _schools_with_roll(connection)
     for row in rows(connection, "select * from marts.borough_response_counts"):
         cell = ("borough_count", row["academic_year"], row["stakeholder_group"])
         cell = (*cell, row["phase"])
@@ -368,24 +370,101 @@ def _add_borough(connection, system, phases, threshold) -> None:
             for school in members:
                 terms[(quantity, school)] = -1
             system.relate(f"borough adds up schools: {quantity}", terms)
+        _add_known_roll_rate(system, row, members, schools_with_roll)
 
+    _add_no_responses_flags(connection, system)
     if has_table(connection, "marts", "borough_changes"):
-        for row in rows(connection, "select * from marts.borough_changes"):
-            for year, column in (
-                (row["academic_year"], "n_respondents"),
-                (row["previous_academic_year"], "n_respondents_previous"),
-            ):
-                if row[column] is None:
-                    continue
-                cell = borough_cell(
-                    year,
-                    row["stakeholder_group"],
-                    row["phase"],
-                    row["indicator_level"],
-                    row["indicator_id"],
-                )
+        _add_borough_changes(connection, system)
+
+
+def _schools_with_roll(connection) -> set:
+    """Return the (school, year, group) whose number on roll is published.
+
+    marts.response_counts publishes the number on roll on every row,
+    suppressed ones included.
+    """
+    return {
+        (row["school_id"], row["academic_year"], row["stakeholder_group"])
+        for row in rows(
+            connection,
+            "select school_id, academic_year, stakeholder_group "
+            "from marts.response_counts "
+            "where key_stage = 'all' and number_on_roll is not null",
+        )
+    }
+
+
+def _add_known_roll_rate(system, row, members, schools_with_roll) -> None:
+    """Relate the rate over schools with a known roll to their responses.
+
+    The relation needs to know which schools have a roll, so it is written
+    only when the published rolls account for every one of them.
+    """
+    rate = row.get("response_rate_known_roll")
+    roll = row.get("number_on_roll_known")
+    if rate is None or not roll:
+        return
+    with_roll = [school for school in members if school[1:4] in schools_with_roll]
+    if len(with_roll) != row["n_schools_with_roll"]:
+        return
+    system.relate(
+        "borough response rate over known rolls",
+        {("responses", school): 1 for school in with_roll},
+        rate * roll / 100,
+    )
+
+
+def _add_no_responses_flags(connection, system) -> None:
+    """Bound each school's responses by its flag: none when flagged, else at least 1."""
+    if not has_table(connection, "marts", "borough_school_responses"):
+        return
+    for row in rows(connection, "select * from marts.borough_school_responses"):
+        if row["has_responses"] is None:
+            continue
+        cell = count_cell(
+            row["school_id"], row["academic_year"], row["stakeholder_group"], "all"
+        )
+        variable = ("responses", cell)
+        if row["has_responses"]:
+            low, high = system.bounds.get(variable, (0, math.inf))
+            system.bounds[variable] = (max(low, 1), high)
+        else:
+            system.relate("no-responses flag", {variable: 1}, 0)
+
+
+def _add_borough_changes(connection, system) -> None:
+    """Tie a change that compares every question to both years' borough figures.
+
+    A change compared in part scores other respondents on other questions,
+    so its figures are quantities of their own and pin nothing down here.
+    """
+    for row in rows(connection, "select * from marts.borough_changes"):
+        if row["is_partial"]:
+            continue
+        for year, n_column, score_column in (
+            (row["academic_year"], "n_respondents", "score_compared"),
+            (
+                row["previous_academic_year"],
+                "n_respondents_previous",
+                "score_previous_compared",
+            ),
+        ):
+            n = row[n_column]
+            if n is None:
+                continue
+            cell = borough_cell(
+                year,
+                row["stakeholder_group"],
+                row["phase"],
+                row["indicator_level"],
+                row["indicator_id"],
+            )
+            system.relate("borough change repeats counts", {("n", cell): 1}, n)
+            if row[score_column] is not None:
                 system.relate(
-                    "borough change repeats counts", {("n", cell): 1}, row[column]
+                    "borough change repeats scores",
+                    {("score_sum", cell): 1},
+                    n * row[score_column],
                 )
 
 
