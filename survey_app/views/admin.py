@@ -454,6 +454,29 @@ class AccountForm(SingleValueForm):
 # Views
 
 
+# The result of _save when the service rejected a value. A sentinel, because
+# a change that succeeds may itself return None or an empty result.
+REJECTED = object()
+
+
+def _save(db, form, change):
+    """Run change() and commit it, or roll it back and show its error on the form.
+
+    An AdminError names a field of the form, and its message goes under that
+    field, or under the submit button when the form has no such field.
+    Returns change()'s result, or REJECTED.
+    """
+    try:
+        result = change()
+    except service.AdminError as error:
+        db.rollback()
+        field = form[error.field_name] if error.field_name in form else form.submit
+        field.errors = [*field.errors, error.message]
+        return REJECTED
+    db.commit()
+    return result
+
+
 @bp.get("")
 @login_required("admin")
 def index():
@@ -484,15 +507,14 @@ def new_school():
         return redirect(url_for(".new_school"))
     if is_valid:
         db = get_db()
-        try:
-            school = service.create_school_with_rolls(
+        school = _save(
+            db,
+            form,
+            lambda: service.create_school_with_rolls(
                 db, g.user, **_school_values(form)
-            )
-        except service.AdminError as error:
-            db.rollback()
-            form[error.field_name].errors.append(error.message)
-        else:
-            db.commit()
+            ),
+        )
+        if school is not REJECTED:
             current_app.logger.info(
                 "School created",
                 extra={"school_id": school.school_id, "user_id": g.user.user_id},
@@ -544,13 +566,12 @@ def edit_school(school_id):
         flash(FORM_EXPIRED)
         return redirect(url_for(".edit_school", school_id=school_id))
     if is_valid:
-        try:
-            changes = service.update_school(db, g.user, school, **_school_values(form))
-        except service.AdminError as error:
-            db.rollback()
-            form[error.field_name].errors.append(error.message)
-        else:
-            db.commit()
+        changes = _save(
+            db,
+            form,
+            lambda: service.update_school(db, g.user, school, **_school_values(form)),
+        )
+        if changes is not REJECTED:
             current_app.logger.info(
                 "School changed",
                 extra={
@@ -593,20 +614,19 @@ def new_windows():
             for school in all_schools
             if school.phase in (form.phases.data or [])
         }
-        try:
-            outcome = service.open_windows(
+        outcome = _save(
+            db,
+            form,
+            lambda: service.open_windows(
                 db,
                 g.user,
                 school_ids=sorted(chosen),
                 academic_year=form.academic_year.data,
                 opens_on=form.opens_on.data,
                 closes_on=form.closes_on.data,
-            )
-        except service.AdminError as error:
-            db.rollback()
-            form[error.field_name].errors.append(error.message)
-        else:
-            db.commit()
+            ),
+        )
+        if outcome is not REJECTED:
             current_app.logger.info(
                 "Survey windows opened",
                 extra={
@@ -646,8 +666,10 @@ def new_account():
         return redirect(url_for(".new_account"))
     if is_valid:
         typed = form.password.data if form.password_choice.data == "type" else None
-        try:
-            user, generated = service.create_account(
+        created = _save(
+            db,
+            form,
+            lambda: service.create_account(
                 db,
                 g.user,
                 email=form.email.data,
@@ -655,12 +677,10 @@ def new_account():
                 role=form.role.data,
                 school_id=form.school_id.data,
                 password=typed,
-            )
-        except service.AdminError as error:
-            db.rollback()
-            form[error.field_name].errors.append(error.message)
-        else:
-            db.commit()
+            ),
+        )
+        if created is not REJECTED:
+            user, generated = created
             current_app.logger.info(
                 "User created",
                 extra={"user_id": g.user.user_id, "new_user_id": user.user_id},
@@ -706,13 +726,9 @@ def reset_password(user_id):
     if not form.validate_on_submit():
         flash(FORM_EXPIRED)
         return redirect(url_for(".account", user_id=user_id))
-    try:
-        password = service.reset_password(db, g.user, user)
-    except service.AdminError as error:
-        db.rollback()
-        form.submit.errors = [error.message]
+    password = _save(db, form, lambda: service.reset_password(db, g.user, user))
+    if password is REJECTED:
         return _account_page(db, user, form)
-    db.commit()
     current_app.logger.info(
         "Password reset",
         extra={"user_id": g.user.user_id, "account_user_id": user.user_id},
@@ -729,13 +745,11 @@ def _set_active(user_id: int, *, active: bool):
     if not form.validate_on_submit():
         flash(FORM_EXPIRED)
         return redirect(url_for(".account", user_id=user_id))
-    try:
-        changed = service.set_account_active(db, g.user, user, active=active)
-    except service.AdminError as error:
-        db.rollback()
-        form.submit.errors = [error.message]
+    changed = _save(
+        db, form, lambda: service.set_account_active(db, g.user, user, active=active)
+    )
+    if changed is REJECTED:
         return _account_page(db, user, form)
-    db.commit()
     state = "reactivated" if active else "deactivated"
     if changed:
         current_app.logger.info(
