@@ -28,6 +28,9 @@ PHASE_TITLES = {
     "all_through": "All-through schools",
 }
 PHASES = tuple(PHASE_TITLES)
+# Schools in one page of the dashboard's school tables. A borough of 60
+# schools fits on one page, and the downloads always hold every school.
+SCHOOLS_PER_PAGE = 100
 # Score bands of the heat map, as (lowest score, label); each cell also
 # shows its number, so the shading is never the only cue.
 SCORE_BANDS = ((0, "0 to 19"), (20, "20 to 39"), (40, "40 to 59"), (60, "60 to 79"))
@@ -340,22 +343,23 @@ def trend_rows(cursor, group: str, phase: str) -> list[dict]:
 
 
 def school_heat_map(
-    cursor, academic_year: str, group: str, phase: str
+    cursor, academic_year: str, group: str, phase: str, page: int | None = None
 ) -> list[SchoolRow]:
     """Return each surveyed school of the phase with its component figures.
 
     A school is listed when it had a survey link for the group in the year,
     whether or not anyone answered, so a missing row cannot reveal an empty
-    school.
+    school. With a page number, only that page's schools are returned.
     """
-    schools = _surveyed_schools(cursor, academic_year, group, phase)
+    schools = _page_of(_surveyed_schools(cursor, academic_year, group, phase), page)
     cells = _select_dicts(
         cursor,
         """
         select * from marts.component_indicators
         where academic_year = ? and stakeholder_group = ? and key_stage = 'all'
+            and school_id in (select unnest(?::bigint[]))
         """,
-        [academic_year, group],
+        [academic_year, group, [school["school_id"] for school in schools]],
     )
     figures = {(row["school_id"], row["component_id"]): row for row in cells}
     component_ids = [
@@ -406,10 +410,14 @@ def school_heat_map_rows(
 
 
 def response_rates(
-    cursor, academic_year: str, group: str, phase: str
+    cursor, academic_year: str, group: str, phase: str, page: int | None = None
 ) -> tuple[list[ResponseRow], ResponseRow]:
-    """Return each surveyed school's responses and the borough total of the phase."""
-    schools = _surveyed_schools(cursor, academic_year, group, phase)
+    """Return each surveyed school's responses and the borough total of the phase.
+
+    With a page number, only that page's schools are returned; the total
+    always counts every school.
+    """
+    schools = _page_of(_surveyed_schools(cursor, academic_year, group, phase), page)
     school_rows = [
         ResponseRow(
             name=school["school_name"],
@@ -544,6 +552,23 @@ def format_change(value: float | None) -> str:
 
 
 # Helpers
+
+
+def surveyed_school_count(cursor, academic_year: str, group: str, phase: str) -> int:
+    """Count the schools of the phase with a survey link for the group in the year."""
+    return len(_surveyed_schools(cursor, academic_year, group, phase))
+
+
+def page_count(n_schools: int) -> int:
+    """Return the number of pages the school tables take, at least 1."""
+    return max(1, -(-n_schools // SCHOOLS_PER_PAGE))
+
+
+def _page_of(schools: list, page: int | None) -> list:
+    if page is None:
+        return schools
+    start = (page - 1) * SCHOOLS_PER_PAGE
+    return schools[start : start + SCHOOLS_PER_PAGE]
 
 
 def _surveyed_schools(cursor, academic_year: str, group: str, phase: str) -> list:

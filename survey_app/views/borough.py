@@ -55,7 +55,7 @@ def dashboard():
         if filters.needs_redirect:
             for problem in filters.problems:
                 flash(problem)
-            return redirect(url_for(".dashboard", **filters.query))
+            return redirect(url_for(".dashboard", **filters.page_query))
         year, group, phase = filters.year, filters.group, filters.phase
 
         settings = queries.published_settings(cursor)
@@ -65,9 +65,9 @@ def dashboard():
         provisional_years = queries.provisional_years(cursor)
         scores = queries.borough_scores(cursor, year, phase)
         changes = queries.changes(cursor, year, group, phase)
-        schools = queries.school_heat_map(cursor, year, group, phase)
+        schools = queries.school_heat_map(cursor, year, group, phase, filters.page)
         school_responses, borough_responses = queries.response_rates(
-            cursor, year, group, phase
+            cursor, year, group, phase, filters.page
         )
         trend_years, trend_figures = queries.trends(cursor, group, phase)
         published = published_at(cursor)
@@ -93,6 +93,8 @@ def dashboard():
         trend_charts=_trend_charts(component_list, trend_years, trend_figures),
         published_at=published,
         export_links=_export_links(filters.query),
+        pagination=_pagination(filters),
+        schools_per_page=queries.SCHOOLS_PER_PAGE,
         year_items=_select_items(filters.years, year),
         group_items=_select_items(groups, group, queries.group_title),
         phase_items=_select_items(
@@ -149,7 +151,9 @@ def stylesheet():
 class Filters:
     """The year, group and phase a page shows, and the choices offered."""
 
-    def __init__(self, years, groups, year, group, phase, problems):
+    def __init__(
+        self, years, groups, year, group, phase, problems, page=1, n_schools=0
+    ):
         self.years = years
         self.groups = groups
         self.year = year
@@ -157,6 +161,10 @@ class Filters:
         self.phase = phase
         # Messages naming each value asked for that is not offered.
         self.problems = problems
+        # The page of the school tables, and the schools they list in all.
+        self.page = page
+        self.n_schools = n_schools
+        self.pages = queries.page_count(n_schools)
 
     @property
     def needs_redirect(self) -> bool:
@@ -164,7 +172,18 @@ class Filters:
 
     @property
     def query(self) -> dict[str, str]:
+        """Return the year, group and phase as URL parameters, without the page.
+
+        The downloads and the filter form start from these, because a
+        download holds every school and a new filter starts at page 1.
+        """
         return {"year": self.year, "group": self.group, "phase": self.phase}
+
+    @property
+    def page_query(self) -> dict[str, str]:
+        if self.page == 1:
+            return self.query
+        return {**self.query, "page": str(self.page)}
 
     @property
     def previous_year(self) -> str | None:
@@ -211,7 +230,18 @@ def _chosen_filters(cursor) -> Filters | None:
         )
         phase = "all"
 
-    return Filters(years, groups, year, group, phase, problems)
+    n_schools = queries.surveyed_school_count(cursor, year, group, phase)
+    pages = queries.page_count(n_schools)
+    page_text = request.args.get("page") or "1"
+    page = int(page_text) if page_text.isascii() and page_text.isdigit() else 0
+    if not 1 <= page <= pages:
+        problems.append(
+            f"There is no page ‘{page_text[:MAX_SHOWN_LENGTH]}’ of schools, so "
+            "this page shows the first"
+        )
+        page = 1
+
+    return Filters(years, groups, year, group, phase, problems, page, n_schools)
 
 
 @contextmanager
@@ -239,6 +269,37 @@ def _published_cursor():
 
 
 # Page parts
+
+
+def _pagination(filters: Filters) -> dict | None:
+    """Return the govukPagination parameters of the school tables, or None.
+
+    Pages are linked by number: the first, the last, and those next to the
+    current one, with an ellipsis for each gap.
+    """
+    if filters.pages == 1:
+        return None
+
+    def href(page: int) -> str:
+        return url_for(".dashboard", **filters.query, page=page, _anchor="schools")
+
+    linked = sorted(
+        {1, filters.pages, filters.page - 1, filters.page, filters.page + 1}
+        & set(range(1, filters.pages + 1))
+    )
+    items = []
+    for page in linked:
+        if items and page > items[-1].get("number", 0) + 1:
+            items.append({"ellipsis": True})
+        items.append(
+            {"number": page, "href": href(page), "current": page == filters.page}
+        )
+    parameters = {"items": items}
+    if filters.page > 1:
+        parameters["previous"] = {"href": href(filters.page - 1)}
+    if filters.page < filters.pages:
+        parameters["next"] = {"href": href(filters.page + 1)}
+    return parameters
 
 
 def _select_items(values, chosen: str, title=str) -> list[dict]:

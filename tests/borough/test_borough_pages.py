@@ -276,6 +276,80 @@ def test_unknown_filter_named_and_replaced(officer, query, message):
     assert message in page.text(".govuk-notification-banner")
 
 
+# Pages of schools
+
+
+@pytest.fixture
+def two_per_page(monkeypatch):
+    """List two schools a page, so the three-school case takes two pages."""
+    from survey_app import borough
+
+    monkeypatch.setattr(borough, "SCHOOLS_PER_PAGE", 2)
+
+
+def test_one_page_has_no_page_links(officer):
+    page = dashboard(officer, group="parent")
+
+    assert page.select(".govuk-pagination") == []
+    assert len(cell_texts(page, "heat-map")) == 3
+
+
+def test_school_tables_split_into_pages(officer, two_per_page):
+    first = dashboard(officer, group="parent")
+    second = dashboard(officer, group="parent", page="2")
+
+    assert list(cell_texts(first, "heat-map")) == ["Hilltop Primary", "Meadow Primary"]
+    assert list(cell_texts(second, "heat-map")) == ["Riverside Academy"]
+    assert list(cell_texts(second, "response-rates"))[0] == "Riverside Academy"
+    assert "Schools 1 to 2 of 3, by name" in first.text("#main-content")
+    assert "Schools 3 to 3 of 3, by name" in second.text("#main-content")
+
+
+def test_page_links_keep_filters(officer, two_per_page):
+    page = dashboard(officer, group="parent", phase="all")
+
+    links = [link.get("href") for link in page.select(".govuk-pagination__next a")]
+    labels = [nav.get("aria-label") for nav in page.select("nav.govuk-pagination")]
+    next_link = links[0]
+
+    assert len(links) == 2
+    assert labels == ["Pages of school scores", "Pages of responses"]
+    assert "group=parent" in next_link
+    assert "page=2" in next_link
+    assert next_link.endswith("#schools")
+
+
+def test_page_keeps_borough_total(officer, two_per_page):
+    page = dashboard(officer, group="parent", page="2")
+
+    rows = cell_texts(page, "response-rates")
+
+    assert "All schools: 3 of 3 surveyed schools with responses" in rows
+
+
+@pytest.mark.parametrize("page_text", ["3", "0", "two", "-1", "\u0662"])
+def test_unknown_page_named_and_replaced(officer, two_per_page, page_text):
+    response = officer.get("/borough", query_string={"page": page_text})
+    page = check_page(officer.get(response.headers["Location"]))
+
+    assert response.status_code == 302
+    assert "page=" not in response.headers["Location"]
+    assert f"There is no page ‘{page_text}’ of schools" in page.text(
+        ".govuk-notification-banner"
+    )
+
+
+def test_export_lists_every_school(officer, two_per_page):
+    response = officer.get(
+        "/borough/export/schools.csv", query_string={"group": "parent", "page": "2"}
+    )
+
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+    assert response.status_code == 200
+    assert len({row[next(iter(row))] for row in rows}) == 3
+
+
 def test_filter_form_is_a_get_form(officer):
     page = dashboard(officer)
 
