@@ -484,7 +484,8 @@ def _run_details(run: PipelineRun) -> list[str]:
                 f"`{name}` {seconds:.0f} s on {rows:,} rows"
                 for name, seconds, rows in slowest
             )
-            + ". Each suite reads its rows from DuckDB into pandas first."
+            + ". Each suite reads its rows from DuckDB into pandas, raw.answers in"
+            " slices of whole responses, and GX's pandas engine checks them."
         )
     by_step = ", ".join(
         f"{step} {peak / GB:.2f} GB" for step, peak in run.step_peak_bytes.items()
