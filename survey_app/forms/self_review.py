@@ -23,11 +23,13 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
+    NumberRange,
     StopValidation,
     ValidationError,
 )
 from wtforms.widgets import HiddenInput
 
+from .. import MAX_STORE_INTEGER
 from .. import self_review as service
 from ..models import PROVISION_FIELDS, RATING_LEVELS, STAKEHOLDER_GROUPS
 from .text import PlainText
@@ -74,11 +76,18 @@ PAGE_OUT_OF_DATE = (
 
 
 def edit_count_field(default: int | None = None) -> IntegerField:
-    """Return the hidden field that carries the edit counter a page was opened with."""
+    """Return the hidden field that carries the edit counter a page was opened with.
+
+    A count that no stored version can have, negative or beyond SQLite's
+    integer range, reads as a page out of date rather than reaching the store.
+    """
     return IntegerField(
         widget=HiddenInput(),
         default=default,
-        validators=[InputRequired(PAGE_OUT_OF_DATE)],
+        validators=[
+            InputRequired(PAGE_OUT_OF_DATE),
+            NumberRange(min=0, max=MAX_STORE_INTEGER, message=PAGE_OUT_OF_DATE),
+        ],
     )
 
 

@@ -295,6 +295,21 @@ def test_submit_incomplete_lists_unrated_practices(app, hilltop):
     assert stored_versions(app)[0]["status"] == "draft"
 
 
+@pytest.mark.parametrize("edit_count", [str(2**63), "-1"])
+def test_submit_with_impossible_edit_count(
+    app, hilltop, framework_practices, edit_count
+):
+    rate_every_practice(hilltop, framework_practices)
+    values = form_values(Page.of(hilltop.get(BASE)))
+    values["edit_count"] = edit_count
+
+    response = hilltop.post(f"{BASE}/submit", data=values)
+
+    assert response.status_code == 400
+    assert error_summary(Page.of(response))[0].startswith("This page is out of date")
+    assert stored_versions(app)[0]["status"] == "draft"
+
+
 def test_submit_fixes_version(app, hilltop, framework_practices):
     rate_every_practice(hilltop, framework_practices)
     values = form_values(Page.of(hilltop.get(BASE)))
