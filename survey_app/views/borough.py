@@ -175,7 +175,7 @@ class Filters:
         """Return the year, group and phase as URL parameters, without the page.
 
         The downloads and the filter form start from these, because a
-        download holds every school and a new filter starts at page 1.
+        download contains every school and a new filter starts at page 1.
         """
         return {"year": self.year, "group": self.group, "phase": self.phase}
 
